@@ -1,0 +1,153 @@
+/**
+ * The provider's contract (`shared/runway-api.md`) as zod schemas: the single source of every type that
+ * crosses the wire, used by the client, the simulator and the callback receiver alike.
+ */
+import { z } from 'zod';
+
+export const MAX_PROMPT_LENGTH = 1800;
+export const DURATIONS = [5, 10] as const;
+export const QUALITIES = ['720p', '1080p'] as const;
+export const ASPECT_RATIOS = ['16:9', '4:3', '1:1', '3:4', '9:16'] as const;
+export const TASK_STATES = ['wait', 'queueing', 'generating', 'success', 'fail'] as const;
+/** Inferred by the contract, not documented: an extension is the provider's default clip length. */
+export const EXTENSION_SECONDS = 5;
+
+export const Duration = z.union([z.literal(5), z.literal(10)]);
+export type Duration = z.infer<typeof Duration>;
+export const Quality = z.enum(QUALITIES);
+export type Quality = z.infer<typeof Quality>;
+export const AspectRatio = z.enum(ASPECT_RATIOS);
+export type AspectRatio = z.infer<typeof AspectRatio>;
+export const TaskState = z.enum(TASK_STATES);
+export type TaskState = z.infer<typeof TaskState>;
+
+export const Prompt = z
+  .string({ error: 'prompt must be a string' })
+  .refine((p) => p.trim().length > 0, 'prompt must not be empty')
+  .refine((p) => p.length <= MAX_PROMPT_LENGTH, {
+    message: `prompt must be at most ${MAX_PROMPT_LENGTH} characters`,
+  });
+
+/** An absolute http(s) URL; the provider fetches or posts to these, so nothing else makes sense. */
+export const HttpUrl = z.string().refine((s) => {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname.length > 0;
+  } catch {
+    return false;
+  }
+}, 'must be an absolute http(s) URL');
+
+const qualityRule = (v: { duration?: number; quality?: string }, ctx: z.RefinementCtx) => {
+  if (v.quality === '1080p' && v.duration === 10) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['quality'],
+      message: '1080p is only available with a 5 s duration (10 s requires 720p)',
+    });
+  }
+};
+
+export const GenerateRequest = z
+  .object({
+    prompt: Prompt,
+    duration: Duration,
+    quality: Quality,
+    aspectRatio: AspectRatio.optional(),
+    imageUrl: HttpUrl.optional(),
+    waterMark: z.string().max(200).optional(),
+    callBackUrl: HttpUrl.optional(),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    qualityRule(v, ctx);
+    if (!v.imageUrl && !v.aspectRatio) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['aspectRatio'],
+        message: 'aspectRatio is required for text-to-video (no imageUrl)',
+      });
+    }
+  });
+export type GenerateRequest = z.infer<typeof GenerateRequest>;
+
+export const ExtendRequest = z
+  .object({
+    taskId: z.string().min(1, 'taskId is required').max(200),
+    prompt: Prompt,
+    quality: Quality,
+    waterMark: z.string().max(200).optional(),
+    callBackUrl: HttpUrl.optional(),
+  })
+  .strict();
+export type ExtendRequest = z.infer<typeof ExtendRequest>;
+
+export const DownloadUrlRequest = z.object({ url: HttpUrl }).strict();
+export type DownloadUrlRequest = z.infer<typeof DownloadUrlRequest>;
+
+/** Every response body: `{ code, msg, data }`. */
+export const Envelope = z.object({
+  code: z.number().int(),
+  msg: z.string().default(''),
+  data: z.unknown().optional(),
+});
+export type Envelope = z.infer<typeof Envelope>;
+
+export const CreateTaskData = z.object({ taskId: z.string().min(1) });
+export type CreateTaskData = z.infer<typeof CreateTaskData>;
+
+export const VideoInfo = z.object({
+  videoId: z.string(),
+  taskId: z.string(),
+  videoUrl: z.string(),
+  imageUrl: z.string(),
+});
+export type VideoInfo = z.infer<typeof VideoInfo>;
+
+export const TaskDetail = z.object({
+  taskId: z.string(),
+  parentTaskId: z.string().default(''),
+  generateParam: z
+    .object({
+      prompt: z.string().default(''),
+      imageUrl: z.string().default(''),
+      expandPrompt: z.boolean().default(false),
+    })
+    .partial()
+    .default({}),
+  state: TaskState,
+  generateTime: z.string().nullish(),
+  videoInfo: VideoInfo.nullish(),
+  failCode: z.union([z.number(), z.string()]).nullish(),
+  failMsg: z.string().nullish(),
+  expireFlag: z.union([z.literal(0), z.literal(1)]).default(0),
+});
+export type TaskDetail = z.infer<typeof TaskDetail>;
+
+export const Credits = z.number().finite();
+
+export const DownloadUrlData = z.string().pipe(HttpUrl);
+
+/** The body the provider POSTs to `callBackUrl` when a task finishes (snake_case, unlike record-detail). */
+export const CallbackPayload = z.object({
+  code: z.number().int(),
+  msg: z.string().default(''),
+  data: z.object({
+    task_id: z.string().min(1).max(200),
+    video_id: z.string().default(''),
+    video_url: z.string().default(''),
+    image_url: z.string().default(''),
+  }),
+});
+export type CallbackPayload = z.infer<typeof CallbackPayload>;
+
+/** The signature headers of a signed callback (see the contract's webhook section). */
+export const WEBHOOK_TIMESTAMP_HEADER = 'x-webhook-timestamp';
+export const WEBHOOK_SIGNATURE_HEADER = 'x-webhook-signature';
+
+/** A zod error as one readable line: `quality: 1080p is only available ...; prompt: ...`. */
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+    .join('; ');
+}

@@ -1,0 +1,558 @@
+/**
+ * The simulated provider's behaviour, apart from HTTP: tasks and their state machine, credits and the
+ * charge ledger, the rate limit, fault decisions, media and callbacks. `server.ts` turns its answers into
+ * HTTP in the configured error style.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { priceOf } from '../runway/pricing';
+import {
+  type AspectRatio,
+  type CallbackPayload,
+  EXTENSION_SECONDS,
+  ExtendRequest,
+  GenerateRequest,
+  type Quality,
+  type TaskDetail,
+  describeZodError,
+} from '../runway/schemas';
+import { CallbackDelivery } from './callback-delivery';
+import { SeededRandom, SimClock } from './clock';
+import { FaultConfig, type ResolvedSimulatorOptions } from './options';
+import { RateLimiter } from './rate-limit';
+import {
+  RenderQueue,
+  type RenderedMedia,
+  concatClips,
+  extractLastFrame,
+  frameSize,
+  renderClip,
+} from './media';
+import { probeAspectRatio } from './image-probe';
+
+/** What an endpoint answers: the envelope, plus how the HTTP layer should deliver it. */
+export interface ApiAnswer {
+  code: number;
+  msg: string;
+  data?: unknown;
+  headers?: Record<string, string>;
+  /** Wall ms to wait before answering. */
+  delayMs?: number;
+  /** Never answer (the socket is dropped after `delayMs`). */
+  hang?: boolean;
+}
+
+export interface LedgerEntry {
+  taskId: string;
+  endpoint: 'generate' | 'extend';
+  parentTaskId: string;
+  callBackUrl: string;
+  prompt: string;
+  cost: number;
+  /** Wall clock, ISO 8601, when the create arrived. */
+  createdAt: string;
+  /** A fingerprint of the paying key, never the key. */
+  account: string;
+  body: Record<string, unknown>;
+}
+
+interface SimTask {
+  taskId: string;
+  account: string;
+  endpoint: 'generate' | 'extend';
+  parentTaskId: string;
+  chainKey: string;
+  segment: number;
+  prompt: string;
+  imageUrl: string;
+  quality: Quality;
+  aspectRatio: AspectRatio;
+  seconds: number;
+  timelineStart: number;
+  callBackUrl: string;
+  createdAt: number;
+  completeAt: number;
+  outcome: { state: 'success' } | { state: 'fail'; failCode: number; failMsg: string };
+  media?: Promise<RenderedMedia>;
+  /** Provider time when the task reached its final state; wall time alongside, for latency measurements. */
+  finishedAt?: number;
+  finishedAtWall?: string;
+}
+
+const FAIL_MESSAGES: Record<number, string> = {
+  400: 'Your prompt was flagged by the content moderation system',
+  408: 'Upstream produced no result for over 10 minutes',
+  451: 'Failed to fetch the image',
+  500: 'Internal error during generation',
+  501: 'Generation failed, please try again',
+};
+
+export const accountOf = (apiKey: string) => createHash('sha256').update(apiKey).digest('hex').slice(0, 12);
+
+export class SimulatedProvider {
+  readonly clock: SimClock;
+  faults: FaultConfig;
+  private random: SeededRandom;
+  private readonly tasks = new Map<string, SimTask>();
+  private readonly ledgerEntries: LedgerEntry[] = [];
+  private readonly balances = new Map<string, number>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly downloads = new Map<string, { file: string; expiresAt: number }>();
+  private readonly sharedMedia = new Map<string, Promise<RenderedMedia>>();
+  private readonly renders: RenderQueue;
+  private readonly rateLimiter: RateLimiter;
+  private readonly callbacks: CallbackDelivery;
+  private burst429Until = 0;
+  readonly requestCounts: Record<string, Record<string, number>> = {};
+
+  constructor(
+    private readonly opts: ResolvedSimulatorOptions,
+    readonly publicUrl: string,
+    private readonly dataDir: string,
+    private readonly log: (line: string) => void,
+  ) {
+    this.clock = new SimClock(opts.timeScale);
+    this.faults = opts.faults;
+    this.random = new SeededRandom(opts.seed);
+    this.renders = new RenderQueue(opts.renderConcurrency);
+    this.rateLimiter = new RateLimiter(opts.rateLimit, 10_000);
+    this.callbacks = new CallbackDelivery({
+      random: this.random,
+      faults: () => this.faults,
+      retryBaseMs: () => Math.max(50, 1000 * this.clock.timeScale),
+      hmacKey: opts.webhookHmacKey,
+      log,
+    });
+    this.resetCredits(opts.credits);
+    this.clock.onChange(() => this.rescheduleAll());
+  }
+
+  // ---- provider endpoints -------------------------------------------------------------------------
+
+  async create(endpoint: 'generate' | 'extend', apiKey: string, body: unknown): Promise<ApiAnswer> {
+    const faults = this.faults;
+    if (faults.maintenance) return { code: 455, msg: 'Service under maintenance' };
+    const schema = endpoint === 'generate' ? GenerateRequest : ExtendRequest;
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) return { code: 422, msg: describeZodError(parsed.error) };
+    const request = parsed.data as GenerateRequest & ExtendRequest;
+
+    const account = accountOf(apiKey);
+    const now = Date.now();
+    if (now < this.burst429Until || this.random.chance(faults.burst429Probability)) {
+      if (now >= this.burst429Until) this.burst429Until = now + faults.burst429Ms;
+      return rateLimited(this.burst429Until - now);
+    }
+    const waitMs = this.rateLimiter.waitMs(account, now);
+    if (waitMs > 0) return rateLimited(waitMs);
+    if (this.random.chance(faults.createFailBefore)) return { code: 500, msg: 'Internal server error' };
+
+    const shape = await this.shapeOf(endpoint, account, request);
+    if ('code' in shape) return shape;
+    const cost =
+      endpoint === 'generate'
+        ? priceOf({ endpoint, duration: request.duration, quality: request.quality }, this.opts.prices)
+        : priceOf({ endpoint, quality: request.quality }, this.opts.prices);
+    const balance = this.balances.get(account) ?? 0;
+    if (balance < cost) return { code: 402, msg: `Insufficient credits: ${cost} needed, ${balance} left` };
+
+    this.rateLimiter.record(account, now);
+    this.balances.set(account, balance - cost);
+    const task = this.startTask(account, endpoint, request, shape);
+    this.ledgerEntries.push({
+      taskId: task.taskId,
+      endpoint,
+      parentTaskId: task.parentTaskId,
+      callBackUrl: task.callBackUrl,
+      prompt: task.prompt,
+      cost,
+      createdAt: new Date(now).toISOString(),
+      account,
+      body: request,
+    });
+
+    if (this.random.chance(faults.createFailAfter)) return { code: 500, msg: 'Internal server error' };
+    const answer: ApiAnswer = { code: 200, msg: 'success', data: { taskId: task.taskId } };
+    return this.withLatencyFaults(answer);
+  }
+
+  detail(apiKey: string, taskId: unknown): ApiAnswer {
+    const failed = this.readFault();
+    if (failed) return failed;
+    const id = z.string().min(1).safeParse(taskId);
+    if (!id.success) return { code: 422, msg: 'taskId is required' };
+    const task = this.tasks.get(id.data);
+    if (!task || task.account !== accountOf(apiKey)) return { code: 404, msg: `Task ${id.data} not found` };
+    return this.withLatencyFaults({ code: 200, msg: 'success', data: this.describe(task) });
+  }
+
+  credits(apiKey: string): ApiAnswer {
+    return (
+      this.readFault() ??
+      this.withLatencyFaults({ code: 200, msg: 'success', data: this.balances.get(accountOf(apiKey)) ?? 0 })
+    );
+  }
+
+  downloadUrl(apiKey: string, body: unknown): ApiAnswer {
+    const failed = this.readFault();
+    if (failed) return failed;
+    const url = z.object({ url: z.string() }).safeParse(body);
+    if (!url.success) return { code: 422, msg: 'url is required' };
+    const file = this.fileFor(url.data.url);
+    if (!file || file.task.account !== accountOf(apiKey)) {
+      return { code: 422, msg: 'Only files generated by this service can be downloaded' };
+    }
+    if (this.isExpired(file.task)) return { code: 422, msg: 'The file has expired' };
+    const token = randomBytes(16).toString('hex');
+    this.downloads.set(token, { file: file.name, expiresAt: this.clock.now() + 20 * 60_000 });
+    return this.withLatencyFaults({ code: 200, msg: 'success', data: `${this.publicUrl}/download/${token}` });
+  }
+
+  // ---- files --------------------------------------------------------------------------------------
+
+  /** The local path behind a public file name (`<taskId>.mp4|.png|-last.png`) or download token. */
+  async resolveFile(kind: 'files' | 'download', name: string): Promise<string | undefined> {
+    let fileName = name;
+    if (kind === 'download') {
+      const link = this.downloads.get(name);
+      if (!link || link.expiresAt < this.clock.now()) return undefined;
+      fileName = link.file;
+    }
+    const match = /^([\w-]+?)(\.mp4|\.png|-last\.png)$/.exec(fileName);
+    const task = match && this.tasks.get(match[1] as string);
+    if (!task || task.finishedAt === undefined || task.outcome.state !== 'success' || !task.media)
+      return undefined;
+    const media = await task.media;
+    if (this.isExpired(task)) {
+      await fs.rm(path.join(this.dataDir, `${task.taskId}`), { recursive: true, force: true });
+      return undefined;
+    }
+    if (match![2] === '.mp4') return media.video;
+    if (match![2] === '.png') return media.thumbnail;
+    return this.lastFrame(media.video);
+  }
+
+  // ---- admin --------------------------------------------------------------------------------------
+
+  ledger(): LedgerEntry[] {
+    return this.ledgerEntries;
+  }
+
+  stats() {
+    return {
+      requests: this.requestCounts,
+      rateLimited: Object.values(this.requestCounts).reduce((n, byCode) => n + (byCode['429'] ?? 0), 0),
+      rateLimit: {
+        limit: this.opts.rateLimit,
+        windowMs: 10_000,
+        maxCreatesInWindow: this.rateLimiter.maxInWindow,
+      },
+      tasks: this.tasks.size,
+      charged: this.ledgerEntries.reduce((n, e) => n + e.cost, 0),
+    };
+  }
+
+  callbackRecords() {
+    return this.callbacks.records;
+  }
+
+  taskTimes() {
+    return [...this.tasks.values()].map((t) => ({
+      taskId: t.taskId,
+      parentTaskId: t.parentTaskId,
+      state: this.stateOf(t),
+      finishedAt: t.finishedAtWall ?? null,
+    }));
+  }
+
+  setCredits(credits: number, apiKey?: string): void {
+    if (apiKey) this.balances.set(accountOf(apiKey), credits);
+    else this.resetCredits(credits);
+  }
+
+  setFaults(patch: unknown): FaultConfig {
+    this.faults = FaultConfig.parse({ ...this.faults, ...(patch as object) });
+    return this.faults;
+  }
+
+  startBurst429(ms: number): void {
+    this.burst429Until = Date.now() + ms;
+  }
+
+  reset(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    this.tasks.clear();
+    this.ledgerEntries.length = 0;
+    this.downloads.clear();
+    this.callbacks.records.length = 0;
+    for (const k of Object.keys(this.requestCounts)) delete this.requestCounts[k];
+    this.rateLimiter.reset();
+    this.burst429Until = 0;
+    this.faults = this.opts.faults;
+    this.random = new SeededRandom(this.opts.seed);
+    this.resetCredits(this.opts.credits);
+  }
+
+  close(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.callbacks.close();
+  }
+
+  // ---- internals ----------------------------------------------------------------------------------
+
+  private resetCredits(credits: number): void {
+    for (const key of this.opts.apiKeys) this.balances.set(accountOf(key), credits);
+  }
+
+  private readFault(): ApiAnswer | undefined {
+    if (this.faults.maintenance) return { code: 455, msg: 'Service under maintenance' };
+    if (this.random.chance(this.faults.readFail)) return { code: 500, msg: 'Internal server error' };
+    return undefined;
+  }
+
+  private withLatencyFaults(answer: ApiAnswer): ApiAnswer {
+    if (this.random.chance(this.faults.hangProbability))
+      return { ...answer, hang: true, delayMs: this.faults.hangMs };
+    if (this.random.chance(this.faults.slowProbability)) return { ...answer, delayMs: this.faults.slowMs };
+    return answer;
+  }
+
+  /** Size, length and place in the chain of the task a create would start, or the refusal. */
+  private async shapeOf(
+    endpoint: 'generate' | 'extend',
+    account: string,
+    request: GenerateRequest & ExtendRequest,
+  ): Promise<
+    | Pick<SimTask, 'parentTaskId' | 'chainKey' | 'segment' | 'aspectRatio' | 'seconds' | 'timelineStart'>
+    | ApiAnswer
+  > {
+    if (endpoint === 'generate') {
+      let aspectRatio = request.aspectRatio ?? '16:9';
+      if (request.imageUrl) {
+        const probed = await probeAspectRatio(request.imageUrl);
+        if (!probed.ok) return { code: 451, msg: `Failed to fetch the image: ${probed.reason}` };
+        aspectRatio = probed.aspectRatio;
+      }
+      return {
+        parentTaskId: '',
+        chainKey: '',
+        segment: 1,
+        aspectRatio,
+        seconds: request.duration,
+        timelineStart: 0,
+      };
+    }
+    const parent = this.tasks.get(request.taskId);
+    if (!parent || parent.account !== account) return { code: 404, msg: `Task ${request.taskId} not found` };
+    const parentState = this.stateOf(parent);
+    if (parentState !== 'success') {
+      return {
+        code: 422,
+        msg: `Task ${parent.taskId} cannot be extended: it is ${parentState}, not success`,
+      };
+    }
+    if (this.isExpired(parent))
+      return { code: 422, msg: `Task ${parent.taskId} has expired and cannot be extended` };
+    return {
+      parentTaskId: parent.taskId,
+      chainKey: parent.chainKey,
+      segment: parent.segment + 1,
+      aspectRatio: parent.aspectRatio,
+      seconds: EXTENSION_SECONDS,
+      timelineStart: parent.timelineStart + parent.seconds,
+    };
+  }
+
+  private startTask(
+    account: string,
+    endpoint: 'generate' | 'extend',
+    request: GenerateRequest & ExtendRequest,
+    shape: Pick<
+      SimTask,
+      'parentTaskId' | 'chainKey' | 'segment' | 'aspectRatio' | 'seconds' | 'timelineStart'
+    >,
+  ): SimTask {
+    const taskId = randomUUID();
+    const createdAt = this.clock.now();
+    const o = this.opts;
+    const failCode = this.random.chance(this.faults.taskFailProbability)
+      ? this.random.pick(this.faults.taskFailCodes)
+      : undefined;
+    const task: SimTask = {
+      taskId,
+      account,
+      endpoint,
+      ...shape,
+      chainKey: shape.chainKey || taskId,
+      prompt: request.prompt,
+      imageUrl:
+        endpoint === 'extend'
+          ? `${this.publicUrl}/files/${shape.parentTaskId}-last.png`
+          : (request.imageUrl ?? ''),
+      quality: request.quality,
+      callBackUrl: request.callBackUrl ?? '',
+      createdAt,
+      completeAt: createdAt + o.waitMs + o.queueMs + o.generateMs * (shape.seconds / 5),
+      outcome: failCode
+        ? { state: 'fail', failCode, failMsg: FAIL_MESSAGES[failCode] ?? 'Generation failed' }
+        : { state: 'success' },
+    };
+    if (task.outcome.state === 'success') {
+      task.media = this.render(task, request.waterMark);
+      task.media.catch((err) => this.log(`render of ${taskId} failed: ${(err as Error).message}`));
+    }
+    this.tasks.set(taskId, task);
+    this.schedule(task);
+    return task;
+  }
+
+  private render(task: SimTask, waterMark?: string): Promise<RenderedMedia> {
+    const { width, height } = frameSize(task.quality, task.aspectRatio);
+    if (this.opts.media === 'shared') {
+      const key = `${width}x${height}x${task.seconds}`;
+      let shared = this.sharedMedia.get(key);
+      if (!shared) {
+        const spec = {
+          width,
+          height,
+          seconds: task.seconds,
+          segment: 1,
+          chainKey: key,
+          timelineStart: 0,
+          prompt: 'shared clip',
+        };
+        shared = this.renders.run(() => renderClip(spec, this.dataDir, `shared-${key}`));
+        this.sharedMedia.set(key, shared);
+      }
+      return shared;
+    }
+    const parentMedia = this.tasks.get(task.parentTaskId)?.media;
+    return this.renders.run(async () => {
+      const dir = path.join(this.dataDir, task.taskId);
+      await fs.mkdir(dir, { recursive: true });
+      const spec = {
+        width,
+        height,
+        seconds: task.seconds,
+        segment: task.segment,
+        chainKey: task.chainKey,
+        timelineStart: task.timelineStart,
+        prompt: task.prompt,
+        waterMark,
+      };
+      const media = await renderClip(spec, dir, task.taskId);
+      if (this.opts.extensionMedia === 'whole' && parentMedia)
+        await concatClips((await parentMedia).video, media, width, height);
+      return media;
+    });
+  }
+
+  private schedule(task: SimTask): void {
+    clearTimeout(this.timers.get(task.taskId));
+    const timer = setTimeout(() => void this.finish(task), this.clock.wallDelayUntil(task.completeAt));
+    this.timers.set(task.taskId, timer);
+  }
+
+  private rescheduleAll(): void {
+    for (const task of this.tasks.values()) if (task.finishedAt === undefined) this.schedule(task);
+  }
+
+  private async finish(task: SimTask): Promise<void> {
+    this.timers.delete(task.taskId);
+    if (task.media) {
+      try {
+        await task.media;
+      } catch (err) {
+        task.outcome = {
+          state: 'fail',
+          failCode: 500,
+          failMsg: `Rendering failed: ${(err as Error).message}`,
+        };
+      }
+    }
+    if (!this.tasks.has(task.taskId) || task.finishedAt !== undefined) return; // reset meanwhile
+    task.finishedAt = Math.max(this.clock.now(), task.completeAt);
+    task.finishedAtWall = new Date().toISOString();
+    if (task.callBackUrl) this.callbacks.deliver(task.callBackUrl, this.callbackPayload(task));
+  }
+
+  private stateOf(task: SimTask): TaskDetail['state'] {
+    if (task.finishedAt !== undefined) return task.outcome.state;
+    const elapsed = this.clock.now() - task.createdAt;
+    if (elapsed < this.opts.waitMs) return 'wait';
+    if (elapsed < this.opts.waitMs + this.opts.queueMs) return 'queueing';
+    return 'generating';
+  }
+
+  private isExpired(task: SimTask): boolean {
+    return task.finishedAt !== undefined && this.clock.now() >= task.finishedAt + this.opts.fileTtlMs;
+  }
+
+  private urls(task: SimTask) {
+    return {
+      videoUrl: `${this.publicUrl}/files/${task.taskId}.mp4`,
+      imageUrl: `${this.publicUrl}/files/${task.taskId}.png`,
+    };
+  }
+
+  private describe(task: SimTask): TaskDetail {
+    const state = this.stateOf(task);
+    return {
+      taskId: task.taskId,
+      parentTaskId: task.parentTaskId,
+      generateParam: { prompt: task.prompt, imageUrl: task.imageUrl, expandPrompt: false },
+      state,
+      generateTime: task.finishedAt === undefined ? null : formatGenerateTime(task.finishedAt),
+      videoInfo:
+        state === 'success' ? { videoId: `v-${task.taskId}`, taskId: task.taskId, ...this.urls(task) } : null,
+      failCode: task.outcome.state === 'fail' && state === 'fail' ? task.outcome.failCode : null,
+      failMsg: task.outcome.state === 'fail' && state === 'fail' ? task.outcome.failMsg : null,
+      expireFlag: this.isExpired(task) ? 1 : 0,
+    };
+  }
+
+  private callbackPayload(task: SimTask): CallbackPayload {
+    if (task.outcome.state === 'fail') {
+      const code = task.outcome.failCode === 400 ? 400 : 500;
+      return {
+        code,
+        msg: task.outcome.failMsg,
+        data: { task_id: task.taskId, video_id: '', video_url: '', image_url: '' },
+      };
+    }
+    const { videoUrl, imageUrl } = this.urls(task);
+    return {
+      code: 200,
+      msg: 'All generated successfully.',
+      data: { task_id: task.taskId, video_id: `v-${task.taskId}`, video_url: videoUrl, image_url: imageUrl },
+    };
+  }
+
+  private fileFor(url: string): { task: SimTask; name: string } | undefined {
+    const prefix = `${this.publicUrl}/files/`;
+    if (!url.startsWith(prefix)) return undefined;
+    const name = url.slice(prefix.length);
+    const task = this.tasks.get(name.replace(/(\.mp4|\.png|-last\.png)$/, ''));
+    return task && task.finishedAt !== undefined ? { task, name } : undefined;
+  }
+
+  private lastFrame(video: string): Promise<string> {
+    return this.renders.run(() => extractLastFrame(video));
+  }
+}
+
+function rateLimited(waitMs: number): ApiAnswer {
+  return {
+    code: 429,
+    msg: 'Rate limit exceeded, please retry later',
+    headers: { 'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))) },
+  };
+}
+
+/** `YYYY-MM-DD HH:mm:ss`, UTC: the contract does not say which zone the provider uses. */
+function formatGenerateTime(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+}

@@ -69,8 +69,6 @@ export function sendJson(req: JsonRequest): Promise<RawResponse> {
       clearTimeout(timer);
       req.signal?.removeEventListener('abort', onAbort);
     };
-    if (req.signal?.aborted) return fail('aborted before sending', req.signal.reason);
-    req.signal?.addEventListener('abort', onAbort, { once: true });
 
     request.on('socket', (socket) => {
       // A reused or already-connected socket has no 'connect' event to wait for.
@@ -102,6 +100,8 @@ export function sendJson(req: JsonRequest): Promise<RawResponse> {
         });
       });
     });
+    if (req.signal?.aborted) return fail('aborted before sending', req.signal.reason);
+    req.signal?.addEventListener('abort', onAbort, { once: true });
     request.end(payload);
   });
 }

@@ -114,7 +114,12 @@ function wrap(text: string, width: number, maxLines: number): string {
 }
 
 /** Render `spec` to `<dir>/<name>.mp4` and `<dir>/<name>.png`. */
-export async function renderClip(spec: ClipSpec, dir: string, name: string): Promise<RenderedMedia> {
+export async function renderClip(
+  spec: ClipSpec,
+  dir: string,
+  name: string,
+  signal?: AbortSignal,
+): Promise<RenderedMedia> {
   const video = path.join(dir, `${name}.mp4`);
   const thumbnail = path.join(dir, `${name}.png`);
   const promptFile = path.join(dir, `${name}.prompt.txt`);
@@ -135,17 +140,20 @@ export async function renderClip(spec: ClipSpec, dir: string, name: string): Pro
     );
   }
   const colour = hex(segmentColour(spec.chainKey, spec.segment));
-  await ffmpeg([
-    '-f',
-    'lavfi',
-    '-i',
-    `color=c=${colour}:s=${spec.width}x${spec.height}:r=${FRAME_RATE}:d=${spec.seconds}`,
-    '-vf',
-    filters.join(','),
-    ...H264,
-    video,
-  ]);
-  await writeThumbnail(video, thumbnail);
+  await ffmpeg(
+    [
+      '-f',
+      'lavfi',
+      '-i',
+      `color=c=${colour}:s=${spec.width}x${spec.height}:r=${FRAME_RATE}:d=${spec.seconds}`,
+      '-vf',
+      filters.join(','),
+      ...H264,
+      video,
+    ],
+    signal,
+  );
+  await ffmpeg(['-i', video, '-frames:v', '1', '-vf', 'scale=320:-2', thumbnail], signal);
   await Promise.all([fs.rm(promptFile, { force: true }), fs.rm(markFile, { force: true })]);
   return { video, thumbnail };
 }
@@ -156,20 +164,24 @@ export async function concatClips(
   second: RenderedMedia,
   width: number,
   height: number,
+  signal?: AbortSignal,
 ): Promise<void> {
   const out = `${second.video}.whole.mp4`;
-  await ffmpeg([
-    '-i',
-    first,
-    '-i',
-    second.video,
-    '-filter_complex',
-    `[0:v]scale=${width}:${height},setsar=1,fps=${FRAME_RATE}[a];[1:v]setsar=1[b];[a][b]concat=n=2:v=1:a=0[v]`,
-    '-map',
-    '[v]',
-    ...H264,
-    out,
-  ]);
+  await ffmpeg(
+    [
+      '-i',
+      first,
+      '-i',
+      second.video,
+      '-filter_complex',
+      `[0:v]scale=${width}:${height},setsar=1,fps=${FRAME_RATE}[a];[1:v]setsar=1[b];[a][b]concat=n=2:v=1:a=0[v]`,
+      '-map',
+      '[v]',
+      ...H264,
+      out,
+    ],
+    signal,
+  );
   await fs.rename(out, second.video);
 }
 
@@ -187,24 +199,21 @@ const H264 = [
 ];
 
 /** The last frame of a clip as PNG (next to it, made once): what an extension of it begins from. */
-export async function extractLastFrame(video: string): Promise<string> {
+export async function extractLastFrame(video: string, signal?: AbortSignal): Promise<string> {
   const out = video.replace(/\.mp4$/, '-last.png');
   const exists = await fs.stat(out).then(
     () => true,
     () => false,
   );
-  if (!exists) await ffmpeg(['-sseof', '-0.5', '-i', video, '-update', '1', '-frames:v', '100', out]);
+  if (!exists) await ffmpeg(['-sseof', '-0.5', '-i', video, '-update', '1', '-frames:v', '100', out], signal);
   return out;
 }
 
-async function writeThumbnail(video: string, thumbnail: string): Promise<void> {
-  await ffmpeg(['-i', video, '-frames:v', '1', '-vf', 'scale=320:-2', thumbnail]);
-}
-
-async function ffmpeg(args: string[]): Promise<void> {
+async function ffmpeg(args: string[], signal?: AbortSignal): Promise<void> {
   try {
     await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args], {
       maxBuffer: 4 * 1024 * 1024,
+      signal,
     });
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: string };

@@ -105,6 +105,8 @@ export class SimulatedProvider {
   private readonly rateLimiter: RateLimiter;
   private readonly callbacks: CallbackDelivery;
   private burst429Until = 0;
+  /** Aborts renders in flight when the simulator closes. */
+  private readonly closing = new AbortController();
   readonly requestCounts: Record<string, Record<string, number>> = {};
 
   constructor(
@@ -297,6 +299,7 @@ export class SimulatedProvider {
   }
 
   close(): void {
+    this.closing.abort();
     for (const t of this.timers.values()) clearTimeout(t);
     this.callbacks.close();
   }
@@ -424,7 +427,7 @@ export class SimulatedProvider {
           timelineStart: 0,
           prompt: 'shared clip',
         };
-        shared = this.renders.run(() => renderClip(spec, this.dataDir, `shared-${key}`));
+        shared = this.renders.run(() => renderClip(spec, this.dataDir, `shared-${key}`, this.closing.signal));
         this.sharedMedia.set(key, shared);
       }
       return shared;
@@ -443,9 +446,9 @@ export class SimulatedProvider {
         prompt: task.prompt,
         waterMark,
       };
-      const media = await renderClip(spec, dir, task.taskId);
+      const media = await renderClip(spec, dir, task.taskId, this.closing.signal);
       if (this.opts.extensionMedia === 'whole' && parentMedia)
-        await concatClips((await parentMedia).video, media, width, height);
+        await concatClips((await parentMedia).video, media, width, height, this.closing.signal);
       return media;
     });
   }
@@ -540,7 +543,7 @@ export class SimulatedProvider {
   }
 
   private lastFrame(video: string): Promise<string> {
-    return this.renders.run(() => extractLastFrame(video));
+    return this.renders.run(() => extractLastFrame(video, this.closing.signal));
   }
 }
 

@@ -135,7 +135,8 @@ async function deliver(
   options: ResolvedSimulatorOptions,
   styleRandom: SeededRandom,
 ): Promise<void> {
-  if (answer.delayMs) await new Promise((r) => setTimeout(r, answer.delayMs));
+  // unref: a slow or hung answer must not keep a closing process alive.
+  if (answer.delayMs) await new Promise((r) => setTimeout(r, answer.delayMs).unref());
   if (answer.hang) {
     res.socket?.destroy();
     return;

@@ -160,10 +160,10 @@ describe('answers that break the contract', () => {
 
 describe('requests that break the contract never reach the network', () => {
   const notSent = async (call: () => Promise<unknown>) => {
-    const err = await call().catch((e) => e);
+    const err = (await call().catch((e) => e)) as InvalidRequestError;
     expect(err).toBeInstanceOf(InvalidRequestError);
     expect(err.createOutcome).toBe('not-sent');
-    return err as InvalidRequestError;
+    return err;
   };
   afterEach(() => expect(requests).toBe(0));
 

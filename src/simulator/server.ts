@@ -41,29 +41,32 @@ export async function startSimulator(input: SimulatorOptions = {}): Promise<Runn
   const log = options.log ? (line: string) => console.log(`[simulator] ${line}`) : () => undefined;
   const styleRandom = new SeededRandom(options.seed + 1);
 
-  let provider: SimulatedProvider | undefined;
-  const server = http.createServer((req, res) => {
+  const server = http.createServer();
+  const listened = await listen(server, options.host, options.port);
+  const url = (options.publicUrl ?? listened).replace(/\/$/, '');
+  const provider = new SimulatedProvider(options, url, dataDir, log);
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const started = Date.now();
-    handle(provider!, options, req, res, styleRandom)
+    handle(provider, options, req, res, styleRandom)
       .catch((err) => {
         if (!res.headersSent) sendJson(res, 500, { code: 500, msg: 'Internal simulator error', data: null });
         log(`error: ${(err as Error).stack ?? err}`);
+        return 500;
       })
-      .finally(() => {
-        if (res.writableFinished || res.headersSent) {
-          log(`${req.method} ${redactPath(req.url ?? '')} -> ${res.statusCode} ${Date.now() - started}ms`);
-        }
+      .then((code) => {
+        if (!res.headersSent) return; // hung on purpose
+        const viaHttp = code !== undefined && code !== res.statusCode ? ` (HTTP ${res.statusCode})` : '';
+        log(
+          `${req.method} ${redactPath(req.url ?? '')} -> ${code ?? res.statusCode}${viaHttp} ${Date.now() - started}ms`,
+        );
       });
   });
-  const listened = await listen(server, options.host, options.port);
-  const url = (options.publicUrl ?? listened).replace(/\/$/, '');
-  provider = new SimulatedProvider(options, url, dataDir, log);
   return {
     url,
     provider,
     options,
     async close() {
-      provider!.close();
+      provider.close();
       await closeServer(server);
       if (ownDataDir) await fs.rm(dataDir, { recursive: true, force: true });
     },
@@ -76,21 +79,27 @@ async function handle(
   req: IncomingMessage,
   res: ServerResponse,
   styleRandom: SeededRandom,
-): Promise<void> {
+): Promise<number | undefined> {
   const url = new URL(req.url ?? '/', 'http://simulator');
   const route = PROVIDER_ROUTES[url.pathname];
   if (route) {
     const answer = await answerProvider(provider, options, route, req, url);
     const counts = (provider.requestCounts[route.endpoint] ??= {});
     counts[String(answer.code)] = (counts[String(answer.code)] ?? 0) + 1;
-    return deliver(res, answer, options, styleRandom);
+    await deliver(res, answer, options, styleRandom);
+    return answer.code;
   }
   const file = /^\/(files|download)\/([^/]+)$/.exec(url.pathname);
-  if (file && req.method === 'GET')
-    return serveFile(provider, file[1] as 'files' | 'download', file[2] as string, res);
-  if (url.pathname.startsWith('/admin/')) return handleAdmin(provider, options, req, res, url);
-  if (url.pathname === '/healthz') return sendJson(res, 200, { ok: true });
-  sendJson(res, 404, { code: 404, msg: `No route ${req.method} ${url.pathname}`, data: null });
+  if (file && req.method === 'GET') {
+    await serveFile(provider, file[1] as 'files' | 'download', file[2] as string, res);
+  } else if (url.pathname.startsWith('/admin/')) {
+    await handleAdmin(provider, options, req, res, url);
+  } else if (url.pathname === '/healthz') {
+    sendJson(res, 200, { ok: true });
+  } else {
+    sendJson(res, 404, { code: 404, msg: `No route ${req.method} ${url.pathname}`, data: null });
+  }
+  return undefined;
 }
 
 async function answerProvider(

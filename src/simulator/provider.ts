@@ -4,33 +4,30 @@
  * HTTP in the configured error style.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
 import { priceOf } from '../runway/pricing';
 import {
-  type AspectRatio,
-  type CallbackPayload,
   EXTENSION_SECONDS,
   ExtendRequest,
   GenerateRequest,
-  type Quality,
-  type TaskDetail,
+  type TaskState,
   describeZodError,
 } from '../runway/schemas';
 import { CallbackDelivery } from './callback-delivery';
 import { SeededRandom, SimClock } from './clock';
+import { probeAspectRatio } from './image-probe';
 import { FaultConfig, type ResolvedSimulatorOptions } from './options';
 import { RateLimiter } from './rate-limit';
 import {
-  RenderQueue,
-  type RenderedMedia,
-  concatClips,
-  extractLastFrame,
-  frameSize,
-  renderClip,
-} from './media';
-import { probeAspectRatio } from './image-probe';
+  FAIL_MESSAGES,
+  type SimTask,
+  type TaskShape,
+  callbackPayloadOf,
+  describeTask,
+  isExpired,
+  taskState,
+} from './task';
+import { TaskMedia } from './task-media';
 
 /** What an endpoint answers: the envelope, plus how the HTTP layer should deliver it. */
 export interface ApiAnswer {
@@ -58,37 +55,6 @@ export interface LedgerEntry {
   body: Record<string, unknown>;
 }
 
-interface SimTask {
-  taskId: string;
-  account: string;
-  endpoint: 'generate' | 'extend';
-  parentTaskId: string;
-  chainKey: string;
-  segment: number;
-  prompt: string;
-  imageUrl: string;
-  quality: Quality;
-  aspectRatio: AspectRatio;
-  seconds: number;
-  timelineStart: number;
-  callBackUrl: string;
-  createdAt: number;
-  completeAt: number;
-  outcome: { state: 'success' } | { state: 'fail'; failCode: number; failMsg: string };
-  media?: Promise<RenderedMedia>;
-  /** Provider time when the task reached its final state; wall time alongside, for latency measurements. */
-  finishedAt?: number;
-  finishedAtWall?: string;
-}
-
-const FAIL_MESSAGES: Record<number, string> = {
-  400: 'Your prompt was flagged by the content moderation system',
-  408: 'Upstream produced no result for over 10 minutes',
-  451: 'Failed to fetch the image',
-  500: 'Internal error during generation',
-  501: 'Generation failed, please try again',
-};
-
 export const accountOf = (apiKey: string) => createHash('sha256').update(apiKey).digest('hex').slice(0, 12);
 
 export class SimulatedProvider {
@@ -100,13 +66,10 @@ export class SimulatedProvider {
   private readonly balances = new Map<string, number>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly downloads = new Map<string, { file: string; expiresAt: number }>();
-  private readonly sharedMedia = new Map<string, Promise<RenderedMedia>>();
-  private readonly renders: RenderQueue;
+  private readonly media: TaskMedia;
   private readonly rateLimiter: RateLimiter;
   private readonly callbacks: CallbackDelivery;
   private burst429Until = 0;
-  /** Aborts renders in flight when the simulator closes. */
-  private readonly closing = new AbortController();
   readonly requestCounts: Record<string, Record<string, number>> = {};
 
   constructor(
@@ -118,7 +81,12 @@ export class SimulatedProvider {
     this.clock = new SimClock(opts.timeScale);
     this.faults = opts.faults;
     this.random = new SeededRandom(opts.seed);
-    this.renders = new RenderQueue(opts.renderConcurrency);
+    this.media = new TaskMedia({
+      dataDir,
+      concurrency: opts.renderConcurrency,
+      media: opts.media,
+      extensionMedia: opts.extensionMedia,
+    });
     this.rateLimiter = new RateLimiter(opts.rateLimit, 10_000);
     this.callbacks = new CallbackDelivery({
       random: this.random,
@@ -187,7 +155,11 @@ export class SimulatedProvider {
     if (!id.success) return { code: 422, msg: 'taskId is required' };
     const task = this.tasks.get(id.data);
     if (!task || task.account !== accountOf(apiKey)) return { code: 404, msg: `Task ${id.data} not found` };
-    return this.withLatencyFaults({ code: 200, msg: 'success', data: this.describe(task) });
+    return this.withLatencyFaults({
+      code: 200,
+      msg: 'success',
+      data: describeTask(task, this.clock.now(), this.opts, this.publicUrl),
+    });
   }
 
   credits(apiKey: string): ApiAnswer {
@@ -228,12 +200,12 @@ export class SimulatedProvider {
       return undefined;
     const media = await task.media;
     if (this.isExpired(task)) {
-      await fs.rm(path.join(this.dataDir, `${task.taskId}`), { recursive: true, force: true });
+      await this.media.delete(task.taskId);
       return undefined;
     }
     if (match![2] === '.mp4') return media.video;
     if (match![2] === '.png') return media.thumbnail;
-    return this.lastFrame(media.video);
+    return this.media.lastFrame(media.video);
   }
 
   // ---- admin --------------------------------------------------------------------------------------
@@ -299,7 +271,7 @@ export class SimulatedProvider {
   }
 
   close(): void {
-    this.closing.abort();
+    this.media.close();
     for (const t of this.timers.values()) clearTimeout(t);
     this.callbacks.close();
   }
@@ -328,10 +300,7 @@ export class SimulatedProvider {
     endpoint: 'generate' | 'extend',
     account: string,
     request: GenerateRequest & ExtendRequest,
-  ): Promise<
-    | Pick<SimTask, 'parentTaskId' | 'chainKey' | 'segment' | 'aspectRatio' | 'seconds' | 'timelineStart'>
-    | ApiAnswer
-  > {
+  ): Promise<TaskShape | ApiAnswer> {
     if (endpoint === 'generate') {
       let aspectRatio = request.aspectRatio ?? '16:9';
       if (request.imageUrl) {
@@ -373,10 +342,7 @@ export class SimulatedProvider {
     account: string,
     endpoint: 'generate' | 'extend',
     request: GenerateRequest & ExtendRequest,
-    shape: Pick<
-      SimTask,
-      'parentTaskId' | 'chainKey' | 'segment' | 'aspectRatio' | 'seconds' | 'timelineStart'
-    >,
+    shape: TaskShape,
   ): SimTask {
     const taskId = randomUUID();
     const createdAt = this.clock.now();
@@ -404,53 +370,12 @@ export class SimulatedProvider {
         : { state: 'success' },
     };
     if (task.outcome.state === 'success') {
-      task.media = this.render(task, request.waterMark);
+      task.media = this.media.render(task, this.tasks.get(task.parentTaskId)?.media, request.waterMark);
       task.media.catch((err) => this.log(`render of ${taskId} failed: ${(err as Error).message}`));
     }
     this.tasks.set(taskId, task);
     this.schedule(task);
     return task;
-  }
-
-  private render(task: SimTask, waterMark?: string): Promise<RenderedMedia> {
-    const { width, height } = frameSize(task.quality, task.aspectRatio);
-    if (this.opts.media === 'shared') {
-      const key = `${width}x${height}x${task.seconds}`;
-      let shared = this.sharedMedia.get(key);
-      if (!shared) {
-        const spec = {
-          width,
-          height,
-          seconds: task.seconds,
-          segment: 1,
-          chainKey: key,
-          timelineStart: 0,
-          prompt: 'shared clip',
-        };
-        shared = this.renders.run(() => renderClip(spec, this.dataDir, `shared-${key}`, this.closing.signal));
-        this.sharedMedia.set(key, shared);
-      }
-      return shared;
-    }
-    const parentMedia = this.tasks.get(task.parentTaskId)?.media;
-    return this.renders.run(async () => {
-      const dir = path.join(this.dataDir, task.taskId);
-      await fs.mkdir(dir, { recursive: true });
-      const spec = {
-        width,
-        height,
-        seconds: task.seconds,
-        segment: task.segment,
-        chainKey: task.chainKey,
-        timelineStart: task.timelineStart,
-        prompt: task.prompt,
-        waterMark,
-      };
-      const media = await renderClip(spec, dir, task.taskId, this.closing.signal);
-      if (this.opts.extensionMedia === 'whole' && parentMedia)
-        await concatClips((await parentMedia).video, media, width, height, this.closing.signal);
-      return media;
-    });
   }
 
   private schedule(task: SimTask): void {
@@ -479,59 +404,15 @@ export class SimulatedProvider {
     if (!this.tasks.has(task.taskId) || task.finishedAt !== undefined) return; // reset meanwhile
     task.finishedAt = Math.max(this.clock.now(), task.completeAt);
     task.finishedAtWall = new Date().toISOString();
-    if (task.callBackUrl) this.callbacks.deliver(task.callBackUrl, this.callbackPayload(task));
+    if (task.callBackUrl) this.callbacks.deliver(task.callBackUrl, callbackPayloadOf(task, this.publicUrl));
   }
 
-  private stateOf(task: SimTask): TaskDetail['state'] {
-    if (task.finishedAt !== undefined) return task.outcome.state;
-    const elapsed = this.clock.now() - task.createdAt;
-    if (elapsed < this.opts.waitMs) return 'wait';
-    if (elapsed < this.opts.waitMs + this.opts.queueMs) return 'queueing';
-    return 'generating';
+  private stateOf(task: SimTask): TaskState {
+    return taskState(task, this.clock.now(), this.opts);
   }
 
   private isExpired(task: SimTask): boolean {
-    return task.finishedAt !== undefined && this.clock.now() >= task.finishedAt + this.opts.fileTtlMs;
-  }
-
-  private urls(task: SimTask) {
-    return {
-      videoUrl: `${this.publicUrl}/files/${task.taskId}.mp4`,
-      imageUrl: `${this.publicUrl}/files/${task.taskId}.png`,
-    };
-  }
-
-  private describe(task: SimTask): TaskDetail {
-    const state = this.stateOf(task);
-    return {
-      taskId: task.taskId,
-      parentTaskId: task.parentTaskId,
-      generateParam: { prompt: task.prompt, imageUrl: task.imageUrl, expandPrompt: false },
-      state,
-      generateTime: task.finishedAt === undefined ? null : formatGenerateTime(task.finishedAt),
-      videoInfo:
-        state === 'success' ? { videoId: `v-${task.taskId}`, taskId: task.taskId, ...this.urls(task) } : null,
-      failCode: task.outcome.state === 'fail' && state === 'fail' ? task.outcome.failCode : null,
-      failMsg: task.outcome.state === 'fail' && state === 'fail' ? task.outcome.failMsg : null,
-      expireFlag: this.isExpired(task) ? 1 : 0,
-    };
-  }
-
-  private callbackPayload(task: SimTask): CallbackPayload {
-    if (task.outcome.state === 'fail') {
-      const code = task.outcome.failCode === 400 ? 400 : 500;
-      return {
-        code,
-        msg: task.outcome.failMsg,
-        data: { task_id: task.taskId, video_id: '', video_url: '', image_url: '' },
-      };
-    }
-    const { videoUrl, imageUrl } = this.urls(task);
-    return {
-      code: 200,
-      msg: 'All generated successfully.',
-      data: { task_id: task.taskId, video_id: `v-${task.taskId}`, video_url: videoUrl, image_url: imageUrl },
-    };
+    return isExpired(task, this.clock.now(), this.opts);
   }
 
   private fileFor(url: string): { task: SimTask; name: string } | undefined {
@@ -541,10 +422,6 @@ export class SimulatedProvider {
     const task = this.tasks.get(name.replace(/(\.mp4|\.png|-last\.png)$/, ''));
     return task && task.finishedAt !== undefined ? { task, name } : undefined;
   }
-
-  private lastFrame(video: string): Promise<string> {
-    return this.renders.run(() => extractLastFrame(video, this.closing.signal));
-  }
 }
 
 function rateLimited(waitMs: number): ApiAnswer {
@@ -553,9 +430,4 @@ function rateLimited(waitMs: number): ApiAnswer {
     msg: 'Rate limit exceeded, please retry later',
     headers: { 'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))) },
   };
-}
-
-/** `YYYY-MM-DD HH:mm:ss`, UTC: the contract does not say which zone the provider uses. */
-function formatGenerateTime(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 }

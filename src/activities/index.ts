@@ -1,0 +1,1 @@
+export { createProviderActivities, type ProviderDeps, type SubmitInput, type SubmitResult } from './provider';

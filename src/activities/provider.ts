@@ -1,0 +1,144 @@
+/**
+ * The provider's calls as activities, run on the provider task queue (rate-limited across all workers):
+ * thin adapters over the client that turn its errors into the failures the workflow acts on.
+ *
+ * Never pay twice: a create heartbeats `sending` before the request and the task id the moment it
+ * arrives. A retried attempt that finds a task id adopts it; one that finds `sending` cannot know whether
+ * a task was made, and reports an ambiguous create instead of sending again.
+ */
+import { Context, sleep } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  type ExtendRequest,
+  type GenerateRequest,
+  RunwayClient,
+  RunwayError,
+  type TaskDetail,
+} from '../runway';
+import { callbackUrl } from '../receiver/tokens';
+import { FailureTypes, type TaskOutcome } from '../workflows/definitions';
+
+export interface ProviderDeps {
+  client: RunwayClient;
+  /** Set when the provider can reach our callback receiver. */
+  callbacks?: { publicUrl: string; secret: string };
+  /** How long a heartbeat may take to reach the server (the provider worker's heartbeat throttle). */
+  heartbeatFlushMs: number;
+}
+
+export interface SubmitInput<R> {
+  workflowId: string;
+  segment: number;
+  /** The workflow's attempt for this segment (not the activity's): it names the callback URL. */
+  attempt: number;
+  request: R;
+}
+
+export interface SubmitResult {
+  taskId: string;
+  /** True when the task id came from an earlier attempt's heartbeat rather than this attempt's answer. */
+  adopted: boolean;
+  callbacks: boolean;
+}
+
+type SubmitHeartbeat = { phase: 'sending' } | { phase: 'created'; taskId: string } | { phase: 'not-created' };
+
+export function createProviderActivities(deps: ProviderDeps) {
+  async function submit<R extends object>(
+    input: SubmitInput<R>,
+    send: (request: R & { callBackUrl?: string }, signal: AbortSignal) => Promise<string>,
+  ): Promise<SubmitResult> {
+    const ctx = Context.current();
+    const callbacks = Boolean(deps.callbacks);
+    const recorded = ctx.info.heartbeatDetails as SubmitHeartbeat | undefined;
+    if (recorded?.phase === 'created') return { taskId: recorded.taskId, adopted: true, callbacks };
+    if (recorded?.phase === 'sending') {
+      throw ambiguous('an earlier attempt stopped while its create was in flight', callbacks);
+    }
+    const callBackUrl = deps.callbacks && callbackUrl(deps.callbacks.publicUrl, deps.callbacks.secret, input);
+    ctx.heartbeat({ phase: 'sending' } satisfies SubmitHeartbeat);
+    let taskId: string;
+    try {
+      taskId = await send(
+        { ...input.request, ...(callBackUrl ? { callBackUrl } : {}) },
+        ctx.cancellationSignal,
+      );
+    } catch (err) {
+      if (!(err instanceof RunwayError) || err.createOutcome === 'may-have-created') {
+        throw ambiguous((err as Error).message, callbacks);
+      }
+      // Nothing was created: say so before failing, so that a retry may send again.
+      ctx.heartbeat({ phase: 'not-created' } satisfies SubmitHeartbeat);
+      await sleep(deps.heartbeatFlushMs);
+      throw toFailure(err);
+    }
+    ctx.heartbeat({ phase: 'created', taskId } satisfies SubmitHeartbeat);
+    return { taskId, adopted: false, callbacks };
+  }
+
+  return {
+    async submitGeneration(input: SubmitInput<Omit<GenerateRequest, 'callBackUrl'>>): Promise<SubmitResult> {
+      return submit(input, (request, signal) => deps.client.generate(request, { signal }));
+    },
+
+    async submitExtension(input: SubmitInput<Omit<ExtendRequest, 'callBackUrl'>>): Promise<SubmitResult> {
+      return submit(input, (request, signal) => deps.client.extend(request, { signal }));
+    },
+
+    /**
+     * One look at a task. Unfinished is a retryable failure, so that the activity's retry policy does the
+     * polling: no history events until the task is done, and every look obeys the provider queue's limit.
+     */
+    async awaitTaskResult(input: { taskId: string }): Promise<TaskOutcome> {
+      let detail: TaskDetail;
+      try {
+        detail = await deps.client.recordDetail(input.taskId, {
+          signal: Context.current().cancellationSignal,
+        });
+      } catch (err) {
+        throw err instanceof RunwayError ? toFailure(err) : err;
+      }
+      if (detail.state !== 'success' && detail.state !== 'fail') {
+        throw ApplicationFailure.create({
+          type: FailureTypes.TaskNotFinished,
+          message: `task ${input.taskId} is ${detail.state}`,
+        });
+      }
+      return outcomeOf(detail);
+    },
+  };
+}
+
+export function outcomeOf(detail: TaskDetail): TaskOutcome {
+  return {
+    taskId: detail.taskId,
+    state: detail.state === 'success' ? 'success' : 'fail',
+    parentTaskId: detail.parentTaskId,
+    prompt: detail.generateParam.prompt ?? '',
+    videoUrl: detail.videoInfo?.videoUrl,
+    imageUrl: detail.videoInfo?.imageUrl,
+    failCode: detail.failCode == null ? undefined : String(detail.failCode),
+    failMsg: detail.failMsg ?? undefined,
+  };
+}
+
+function ambiguous(reason: string, callbacks: boolean): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FailureTypes.AmbiguousCreate,
+    message: `the create may have made a paid task whose id we do not have: ${reason}`,
+    nonRetryable: true,
+    details: [{ callbacks }],
+  });
+}
+
+/** The provider's error as a Temporal failure: retryable or not, and when to try again. */
+export function toFailure(err: RunwayError): ApplicationFailure {
+  const retryable = err.retryable;
+  return ApplicationFailure.create({
+    type: err.name,
+    message: err.message,
+    nonRetryable: !retryable,
+    nextRetryDelay: err.retryAfterMs ?? (err.code === 455 ? 60_000 : undefined),
+    details: [{ code: err.code ?? null }],
+  });
+}

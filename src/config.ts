@@ -1,0 +1,65 @@
+/**
+ * Configuration from the environment (and `.env`), validated in one place. The API key and the callback
+ * secret live here and in the activities' closure only: never in workflow input, results, history or logs.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { describeZodError } from './runway/schemas';
+import { DEFAULT_BASE_URL } from './runway/client';
+
+const optionalUrl = z
+  .string()
+  .url()
+  .optional()
+  .or(z.literal('').transform(() => undefined));
+const int = (min: number) => z.coerce.number().int().min(min);
+
+export const Config = z
+  .object({
+    RUNWAY_API_KEY: z.string().min(1, 'RUNWAY_API_KEY is required (the provider API key)'),
+    RUNWAY_BASE_URL: z.string().url().default(DEFAULT_BASE_URL),
+    RUNWAY_TIMEOUT_MS: int(100).default(30_000),
+    /** The provider's webhook HMAC key, when the account signs callbacks. */
+    RUNWAY_WEBHOOK_HMAC_KEY: z.string().min(1).optional(),
+    TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    /** Where the provider can reach our callback receiver; without it chains poll only. */
+    CALLBACK_PUBLIC_URL: optionalUrl,
+    /** Signs the capability tokens in callback URLs. Required with CALLBACK_PUBLIC_URL. */
+    CALLBACK_SECRET: z.string().min(16, 'CALLBACK_SECRET must be at least 16 characters').optional(),
+    CALLBACK_HOST: z.string().default('127.0.0.1'),
+    CALLBACK_PORT: int(0).max(65535).default(8787),
+    /** Provider calls per second across every worker (Temporal enforces it on the provider task queue). */
+    PROVIDER_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(1.5),
+    /** Concurrent provider calls per worker process. */
+    PROVIDER_CONCURRENCY: int(1).default(20),
+    POLL_INTERVAL_MS: int(10).default(6_000),
+    WORKER_SHUTDOWN_GRACE_MS: int(0).default(10_000),
+  })
+  .superRefine((c, ctx) => {
+    if (c.CALLBACK_PUBLIC_URL && !c.CALLBACK_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CALLBACK_SECRET'],
+        message: 'CALLBACK_SECRET is required with CALLBACK_PUBLIC_URL',
+      });
+    }
+  });
+export type Config = z.infer<typeof Config>;
+
+/** `KEY=value` lines of a `.env` file; the real environment wins. */
+export function readDotEnv(file = '.env'): Record<string, string> {
+  if (!existsSync(file)) return {};
+  const entries: Record<string, string> = {};
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^\s*(?:export\s+)?([A-Z0-9_]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (m) entries[m[1]!] = m[2]!.replace(/^(['"])(.*)\1$/, '$2');
+  }
+  return entries;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = { ...readDotEnv(), ...process.env }): Config {
+  const parsed = Config.safeParse(env);
+  if (!parsed.success) throw new Error(`configuration: ${describeZodError(parsed.error)}`);
+  return parsed.data;
+}

@@ -1,0 +1,87 @@
+/**
+ * The worker process: one Temporal worker for the chain workflows, one for the provider's calls on the
+ * provider task queue. `maxTaskQueueActivitiesPerSecond` is enforced by the server across every worker
+ * polling that queue, so the provider's rate limit holds however many processes run.
+ */
+import path from 'node:path';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createProviderActivities } from './activities';
+import { type Config, loadConfig } from './config';
+import { RunwayClient } from './runway/client';
+import { PROVIDER_TASK_QUEUE, WORKFLOW_TASK_QUEUE } from './workflows/definitions';
+
+/** Heartbeats of the provider queue leave within this; a failing create waits for its last one. */
+const HEARTBEAT_FLUSH_MS = 100;
+
+export interface RunningWorkers {
+  /** Resolves when both workers have stopped. */
+  done: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export async function startWorkers(
+  config: Config,
+  options: { workflowBundlePath?: string; connection?: NativeConnection } = {},
+): Promise<RunningWorkers> {
+  const connection =
+    options.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }));
+  const client = new RunwayClient({
+    baseUrl: config.RUNWAY_BASE_URL,
+    apiKey: config.RUNWAY_API_KEY,
+    timeoutMs: config.RUNWAY_TIMEOUT_MS,
+  });
+  const callbacks =
+    config.CALLBACK_PUBLIC_URL && config.CALLBACK_SECRET
+      ? { publicUrl: config.CALLBACK_PUBLIC_URL, secret: config.CALLBACK_SECRET }
+      : undefined;
+  const common = {
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE_MS,
+  } satisfies Partial<WorkerOptions>;
+
+  const workflows = await Worker.create({
+    ...common,
+    taskQueue: WORKFLOW_TASK_QUEUE,
+    ...(options.workflowBundlePath
+      ? { workflowBundle: { codePath: options.workflowBundlePath } }
+      : { workflowsPath: require.resolve('./workflows') }),
+  });
+  const provider = await Worker.create({
+    ...common,
+    taskQueue: PROVIDER_TASK_QUEUE,
+    activities: createProviderActivities({ client, callbacks, heartbeatFlushMs: HEARTBEAT_FLUSH_MS }),
+    maxTaskQueueActivitiesPerSecond: config.PROVIDER_RATE_LIMIT_PER_SECOND,
+    maxConcurrentActivityTaskExecutions: config.PROVIDER_CONCURRENCY,
+    // A create's task id must reach the server at once: a crash right after must find it.
+    maxHeartbeatThrottleInterval: HEARTBEAT_FLUSH_MS / 2,
+  });
+  const done = Promise.all([workflows.run(), provider.run()]).then(() => undefined);
+  return {
+    done,
+    async shutdown() {
+      workflows.shutdown();
+      provider.shutdown();
+      await done;
+    },
+  };
+}
+
+/** The prebuilt workflow bundle (`npm run build:bundle`), when present. */
+export function defaultBundlePath(): string {
+  return path.join(__dirname, '..', 'lib', 'workflow-bundle.js');
+}
+
+if (require.main === module) {
+  // Ctrl-C / SIGTERM: the SDK's Runtime shuts workers down gracefully (within the grace time).
+  Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  startWorkers(loadConfig())
+    .then(({ done }) => {
+      console.log(`worker: queues ${WORKFLOW_TASK_QUEUE} and ${PROVIDER_TASK_QUEUE}`);
+      return done;
+    })
+    .catch((err) => {
+      console.error(`worker: ${(err as Error).message}`);
+      process.exit(1);
+    });
+}

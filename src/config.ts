@@ -16,7 +16,8 @@ const int = (min: number) => z.coerce.number().int().min(min);
 
 export const Config = z
   .object({
-    RUNWAY_API_KEY: z.string().min(1, 'RUNWAY_API_KEY is required (the provider API key)'),
+    /** Needed by the worker and the receiver only. */
+    RUNWAY_API_KEY: z.string().min(1).optional(),
     RUNWAY_BASE_URL: z.string().url().default(DEFAULT_BASE_URL),
     RUNWAY_TIMEOUT_MS: int(100).default(30_000),
     /** The provider's webhook HMAC key, when the account signs callbacks. */
@@ -28,6 +29,8 @@ export const Config = z
     /** Signs the capability tokens in callback URLs. Required with CALLBACK_PUBLIC_URL. */
     CALLBACK_SECRET: z.string().min(16, 'CALLBACK_SECRET must be at least 16 characters').optional(),
     CALLBACK_HOST: z.string().default('127.0.0.1'),
+    /** The Web UI, for links printed by the CLI. */
+    TEMPORAL_UI_URL: optionalUrl,
     CALLBACK_PORT: int(0).max(65535).default(8787),
     /** Provider calls per second across every worker (Temporal enforces it on the provider task queue). */
     PROVIDER_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(1.5),
@@ -62,4 +65,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = { ...readDotEnv(), ...proces
   const parsed = Config.safeParse(env);
   if (!parsed.success) throw new Error(`configuration: ${describeZodError(parsed.error)}`);
   return parsed.data;
+}
+
+/** The provider key, for the processes that call the provider. */
+export function providerApiKey(config: Config): string {
+  if (!config.RUNWAY_API_KEY) {
+    throw new Error(
+      'RUNWAY_API_KEY is not set: the worker needs the provider API key (or run `long-video dev`)',
+    );
+  }
+  return config.RUNWAY_API_KEY;
 }

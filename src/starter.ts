@@ -1,9 +1,28 @@
 /** The `long-video` command line. */
-import { simulatorCommand, SIMULATOR_USAGE } from './cli/simulator';
-import { quickstartCommand, QUICKSTART_USAGE } from './cli/quickstart';
+import {
+  CANCEL_USAGE,
+  LIST_USAGE,
+  STATUS_USAGE,
+  WATCH_USAGE,
+  cancelCommand,
+  listCommand,
+  statusCommand,
+  watchCommand,
+} from './cli/inspect';
+import { QUICKSTART_USAGE, quickstartCommand } from './cli/quickstart';
+import { SIMULATOR_USAGE, simulatorCommand } from './cli/simulator';
+import { START_USAGE, startCommand } from './cli/start';
 import { UsageError } from './cli/usage';
+import { WORKER_USAGE, workerCommand } from './cli/worker';
 
-const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; usage: string }> = {
+/** Each command answers its exit code (void: 0); it may keep running servers after it returns. */
+const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number | void>; usage: string }> = {
+  start: { run: startCommand, usage: START_USAGE },
+  status: { run: statusCommand, usage: STATUS_USAGE },
+  watch: { run: watchCommand, usage: WATCH_USAGE },
+  list: { run: listCommand, usage: LIST_USAGE },
+  cancel: { run: cancelCommand, usage: CANCEL_USAGE },
+  worker: { run: workerCommand, usage: WORKER_USAGE },
   simulator: { run: simulatorCommand, usage: SIMULATOR_USAGE },
   quickstart: { run: quickstartCommand, usage: QUICKSTART_USAGE },
 };
@@ -33,8 +52,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    await command.run(rest);
-    return 0;
+    return (await command.run(rest)) ?? 0;
   } catch (err) {
     const e = err as Error & { code?: string };
     if (err instanceof UsageError || e.code?.startsWith('ERR_PARSE_ARGS')) {

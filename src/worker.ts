@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createProviderActivities } from './activities';
-import { type Config, loadConfig } from './config';
+import { type Config, loadConfig, providerApiKey } from './config';
 import { RunwayClient } from './runway/client';
 import { PROVIDER_TASK_QUEUE, WORKFLOW_TASK_QUEUE } from './workflows/definitions';
 
@@ -27,7 +27,7 @@ export async function startWorkers(
     options.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }));
   const client = new RunwayClient({
     baseUrl: config.RUNWAY_BASE_URL,
-    apiKey: config.RUNWAY_API_KEY,
+    apiKey: providerApiKey(config),
     timeoutMs: config.RUNWAY_TIMEOUT_MS,
   });
   const callbacks =

@@ -150,7 +150,10 @@ test('a callback that comes first wins, and the poll is cancelled', async () => 
     }
     return handle.result();
   });
-  expect(result.segments.map((s: { completedBy?: string }) => s.completedBy)).toEqual(['callback', 'callback']);
+  expect(result.segments.map((s: { completedBy?: string }) => s.completedBy)).toEqual([
+    'callback',
+    'callback',
+  ]);
 });
 
 test('a callback for another attempt or task is not taken for this one', async () => {

@@ -1,0 +1,139 @@
+/**
+ * What the CLI's chain commands share: the Temporal client, a chain's state however it ended, the
+ * script-friendly result shape, and the live progress display.
+ */
+import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Config } from '../config';
+import type { ChainProgress, ChainState } from '../workflows/definitions';
+import { progressQuery } from '../workflows/definitions';
+
+export async function connectClient(config: Config): Promise<Client> {
+  const connection = await Connection.connect({
+    address: config.TEMPORAL_ADDRESS,
+    connectTimeout: '5s',
+  }).catch((err: Error) => {
+    throw new Error(
+      `cannot reach Temporal at ${config.TEMPORAL_ADDRESS} (${err.message}); is \`long-video dev\` running?`,
+    );
+  });
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+}
+
+export function webUiLink(config: Config, workflowId: string): string | undefined {
+  if (!config.TEMPORAL_UI_URL) return undefined;
+  const base = config.TEMPORAL_UI_URL.replace(/\/$/, '');
+  return `${base}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+/** The chain's progress, whether it is running or closed (completed, failed or cancelled). */
+export async function chainProgress(client: Client, workflowId: string): Promise<ChainProgress> {
+  const handle = client.workflow.getHandle(workflowId);
+  const { status } = await handle.describe();
+  if (status.name === 'COMPLETED') return (await handle.result()) as ChainProgress;
+  if (status.name === 'FAILED') {
+    const failure = await handle.result().catch((e: unknown) => e);
+    const details =
+      failure instanceof WorkflowFailedError && failure.cause instanceof ApplicationFailure
+        ? failure.cause.details
+        : undefined;
+    if (details?.[0]) return details[0] as ChainProgress;
+    // Failed before it had any state (e.g. invalid input): the failure is all there is.
+    const reason =
+      failure instanceof WorkflowFailedError ? (failure.cause?.message ?? failure.message) : String(failure);
+    const now = new Date().toISOString();
+    return {
+      state: 'failed',
+      reason,
+      segmentsDone: 0,
+      segmentsTotal: 0,
+      segments: [],
+      startedAt: now,
+      updatedAt: now,
+    };
+  }
+  const progress = await handle.query(progressQuery);
+  // A terminated chain never got to say so itself.
+  if (status.name === 'TERMINATED' || status.name === 'TIMED_OUT')
+    return { ...progress, state: 'failed', reason: status.name.toLowerCase() };
+  return progress;
+}
+
+export { WorkflowNotFoundError };
+
+/** The JSON that `start --wait --json` and `status --json` print. */
+export function chainSummary(workflowId: string, progress: ChainProgress) {
+  return {
+    workflowId,
+    state: progress.state,
+    ...(progress.reason ? { reason: progress.reason } : {}),
+    segmentsDone: progress.segmentsDone,
+    segmentsTotal: progress.segmentsTotal,
+    segments: progress.segments.map((s) => ({
+      index: s.index,
+      prompt: s.prompt,
+      taskId: s.taskId ?? null,
+      state: s.state,
+      videoUrl: s.videoUrl ?? null,
+      attempts: s.attempts,
+    })),
+  };
+}
+
+/** Exit codes scripts can rely on. */
+export const EXIT: Record<ChainState, number> = { completed: 0, running: 0, failed: 1, cancelled: 3 };
+
+const SYMBOL: Record<string, string> = {
+  pending: '·',
+  submitting: '↑',
+  generating: '…',
+  succeeded: '✓',
+  failed: '✗',
+};
+
+/** One line per segment and a total bar, as plain text. */
+export function renderProgress(workflowId: string, p: ChainProgress): string {
+  const width = 30;
+  const filled = Math.round((p.segmentsDone / Math.max(1, p.segmentsTotal)) * width);
+  const lines = [
+    `${workflowId}  [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${p.segmentsDone}/${p.segmentsTotal}  ${p.state}${p.reason ? `: ${p.reason}` : ''}`,
+  ];
+  for (const s of p.segments) {
+    const extra = s.lastError && s.state !== 'succeeded' ? `  (${s.lastError})` : '';
+    const tries = s.attempts > 1 ? ` ×${s.attempts}` : '';
+    lines.push(
+      `  ${SYMBOL[s.state] ?? '?'} ${String(s.index).padStart(3)} ${s.state.padEnd(10)}${tries} ${s.prompt.slice(0, 50)}${extra}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** Follow a chain until it closes, redrawing in place on a terminal and printing changes otherwise. */
+export async function followChain(
+  client: Client,
+  workflowId: string,
+  out: { write: (s: string) => void; isTTY?: boolean } = process.stdout,
+  intervalMs = 500,
+): Promise<ChainProgress> {
+  let shownLines = 0;
+  let last = '';
+  for (;;) {
+    let progress: ChainProgress;
+    try {
+      progress = await chainProgress(client, workflowId);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw err;
+      await new Promise((r) => setTimeout(r, intervalMs)); // e.g. no worker yet to answer the query
+      continue;
+    }
+    const text = renderProgress(workflowId, progress);
+    if (text !== last) {
+      if (out.isTTY && shownLines) out.write(`\x1b[${shownLines}A\x1b[0J`);
+      out.write(`${text}\n`);
+      shownLines = text.split('\n').length;
+      last = text;
+    }
+    if (progress.state !== 'running') return progress;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

@@ -1,0 +1,118 @@
+/** `long-video start`: validate a chain's input, start it, and optionally follow it to the end. */
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config';
+import { LongVideoSegmentsDone, LongVideoSegmentsTotal, LongVideoState } from '../temporal/search-attributes';
+import { InvalidChainInput, WORKFLOW_TASK_QUEUE, parseLongVideoInput } from '../workflows/definitions';
+import { EXIT, chainSummary, connectClient, followChain, webUiLink } from './chains';
+import { readStoryboard } from './storyboard';
+import { UsageError } from './usage';
+
+export const START_USAGE = `long-video start (--prompt TEXT ... | --prompts FILE) [options]
+
+Starts a long-video chain: segment 1 is generated, each further prompt extends the previous segment.
+
+  --prompt TEXT               a prompt; repeat for each segment, in order
+  --prompts FILE              one prompt per line, or a JSON/YAML storyboard
+  --duration 5|10             first segment's length (default 5)
+  --quality 720p|1080p        (default 720p; 1080p only with 5 s)
+  --aspect-ratio R            16:9, 4:3, 1:1, 3:4, 9:16 (required without --image-url)
+  --image-url URL             animate this image (image-to-video)
+  --watermark TEXT            drawn bottom-right
+  --id ID                     workflow id (default long-video-<time>-<random>)
+  --max-task-failures K       resubmits of a segment whose task fails (default 2)
+  --poll-interval-ms N        between looks at a generating task (default POLL_INTERVAL_MS or 6000)
+  --callback-grace-ms N       wait for an ambiguous create's callback (default 900000)
+  --ambiguous-create stop|resubmit
+                              when a create may have made a task we cannot find (default stop)
+  --wait                      follow the chain with live progress until it ends
+  --json                      with --wait: print only the final result as JSON
+
+Exit codes with --wait: 0 completed, 1 failed, 3 cancelled; 2 for bad usage.`;
+
+export async function startCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      prompt: { type: 'string', multiple: true },
+      prompts: { type: 'string' },
+      duration: { type: 'string' },
+      quality: { type: 'string' },
+      'aspect-ratio': { type: 'string' },
+      'image-url': { type: 'string' },
+      watermark: { type: 'string' },
+      id: { type: 'string' },
+      'max-task-failures': { type: 'string' },
+      'poll-interval-ms': { type: 'string' },
+      'callback-grace-ms': { type: 'string' },
+      'ambiguous-create': { type: 'string' },
+      wait: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+  });
+  const config = loadConfig();
+  if (values.prompt && values.prompts) throw new UsageError('use --prompt or --prompts, not both');
+  const board = values.prompts ? readStoryboard(values.prompts) : { prompts: values.prompt ?? [] };
+  if (board.prompts.length === 0)
+    throw new UsageError('no prompts: give --prompt TEXT (repeatable) or --prompts FILE');
+  const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  const defined = <T extends object>(o: T) =>
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  let input;
+  try {
+    input = parseLongVideoInput({
+      ...board,
+      ...defined({
+        duration: num(values.duration),
+        quality: values.quality,
+        aspectRatio: values['aspect-ratio'],
+        imageUrl: values['image-url'],
+        waterMark: values.watermark,
+      }),
+      options: defined({
+        maxTaskFailures: num(values['max-task-failures']),
+        pollIntervalMs: num(values['poll-interval-ms']) ?? config.POLL_INTERVAL_MS,
+        callbackGraceMs: num(values['callback-grace-ms']),
+        ambiguousCreatePolicy: values['ambiguous-create'],
+      }),
+    });
+  } catch (err) {
+    if (err instanceof InvalidChainInput) throw new UsageError(err.message);
+    throw err;
+  }
+
+  const workflowId =
+    values.id ??
+    `long-video-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+  const client = await connectClient(config);
+  const first = input.prompts[0]!.replace(/\s+/g, ' ');
+  await client.workflow.start('longVideo', {
+    taskQueue: WORKFLOW_TASK_QUEUE,
+    workflowId,
+    args: [input],
+    staticSummary: `${input.prompts.length} segments · ${input.quality} · "${first.slice(0, 80)}"`,
+    staticDetails: [
+      `**long-video chain** of ${input.prompts.length} segments (${input.duration} s first clip, ${input.quality}, ${input.imageUrl ? 'from an image' : input.aspectRatio})`,
+      '',
+      ...input.prompts.map((p, i) => `${i + 1}. ${p.replace(/\s+/g, ' ').slice(0, 200)}`),
+    ].join('\n'),
+    typedSearchAttributes: [
+      { key: LongVideoState, value: 'running' },
+      { key: LongVideoSegmentsDone, value: 0 },
+      { key: LongVideoSegmentsTotal, value: input.prompts.length },
+    ],
+  });
+  const link = webUiLink(config, workflowId);
+  if (!values.json) {
+    console.log(`started ${workflowId} (${input.prompts.length} segments)`);
+    if (link) console.log(`Web UI: ${link}`);
+  }
+  if (!values.wait) return 0;
+  const progress = await followChain(
+    client,
+    workflowId,
+    values.json ? { write: () => undefined } : process.stdout,
+  );
+  if (values.json) console.log(JSON.stringify(chainSummary(workflowId, progress), null, 2));
+  return EXIT[progress.state];
+}

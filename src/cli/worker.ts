@@ -1,0 +1,51 @@
+/** `long-video worker`: the Temporal workers and, when callbacks are configured, the callback receiver. */
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { Runtime } from '@temporalio/worker';
+import { type Config, loadConfig, providerApiKey } from '../config';
+import { startCallbackReceiver, type RunningReceiver } from '../receiver/server';
+import { RunwayClient } from '../runway/client';
+import { defaultBundlePath, startWorkers } from '../worker';
+import { existsSync } from 'node:fs';
+
+export const WORKER_USAGE = `long-video worker [--no-receiver]
+
+Runs the chain workflows and the provider activities against TEMPORAL_ADDRESS. With CALLBACK_PUBLIC_URL
+set it also serves the callback receiver on CALLBACK_HOST:CALLBACK_PORT (unless --no-receiver).
+Stops gracefully on SIGINT/SIGTERM.`;
+
+export async function workerCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { 'no-receiver': { type: 'boolean' } } });
+  const config = loadConfig();
+  Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  const bundle = defaultBundlePath();
+  const workers = await startWorkers(config, existsSync(bundle) ? { workflowBundlePath: bundle } : {});
+  const receiver = values['no-receiver'] ? undefined : await startReceiverFor(config);
+  console.log(`worker ready (Temporal ${config.TEMPORAL_ADDRESS}, provider ${config.RUNWAY_BASE_URL})`);
+  if (receiver) console.log(`callback receiver on ${receiver.url}`);
+  await workers.done;
+  await receiver?.close();
+  return 0;
+}
+
+/** The receiver for this configuration, or undefined when chains poll only. */
+export async function startReceiverFor(
+  config: Config,
+  log = (l: string) => console.log(`[receiver] ${l}`),
+): Promise<RunningReceiver | undefined> {
+  if (!config.CALLBACK_PUBLIC_URL || !config.CALLBACK_SECRET) return undefined;
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  return startCallbackReceiver({
+    host: config.CALLBACK_HOST,
+    port: config.CALLBACK_PORT,
+    secret: config.CALLBACK_SECRET,
+    webhookHmacKey: config.RUNWAY_WEBHOOK_HMAC_KEY,
+    provider: new RunwayClient({
+      baseUrl: config.RUNWAY_BASE_URL,
+      apiKey: providerApiKey(config),
+      timeoutMs: config.RUNWAY_TIMEOUT_MS,
+    }),
+    workflows: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }).workflow,
+    log,
+  });
+}

@@ -30,6 +30,9 @@ if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null; then
   fi
 fi
 
+# The Temporal CLI (dev server + Web UI) and the time-skipping test server, without the SDK's downloads.
+bash scripts/install-temporal.sh
+
 # The compiled CLI (bin/long-video.js runs lib/): rebuild when any source is newer than the last build.
 if [ ! -f lib/.built ] || [ -n "$(find src package-lock.json tsconfig.json tsconfig.build.json -newer lib/.built -print -quit)" ]; then
   say "building"

@@ -1,8 +1,9 @@
 /** Register the chain's search attributes in a namespace (idempotent): for clusters we did not start. */
 import type { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { status } from '@grpc/grpc-js';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
+
+const GRPC_UNIMPLEMENTED = 12;
 
 const INDEXED = {
   Keyword: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
@@ -13,7 +14,7 @@ export async function registerSearchAttributes(connection: Connection, namespace
   // The time-skipping test server can add but not list: then add them all.
   const existing = await connection.operatorService
     .listSearchAttributes({ namespace })
-    .catch((err: { code?: number }) => (err.code === status.UNIMPLEMENTED ? undefined : Promise.reject(err)));
+    .catch((err: { code?: number }) => (err.code === GRPC_UNIMPLEMENTED ? undefined : Promise.reject(err)));
   const known = new Set(Object.keys(existing?.customAttributes ?? {}));
   const missing = SEARCH_ATTRIBUTES.filter((a) => !known.has(a.name));
   if (missing.length === 0) return;

@@ -1,19 +1,7 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { resolveTestServer } from '../../src/temporal/binaries';
 import { registerSearchAttributes } from '../../src/temporal/register-search-attributes';
-
-/** The time-skipping test server binary (installed by scripts/install-temporal.sh). */
-export function testServerPath(): string {
-  const candidates = [
-    process.env.TEMPORAL_TEST_SERVER_PATH,
-    path.join(__dirname, '..', '..', '.tools', 'bin', 'temporal-test-server'),
-  ];
-  const found = candidates.find((p) => p && existsSync(p));
-  if (!found) throw new Error('temporal-test-server not found: run bash scripts/install-temporal.sh');
-  return found;
-}
 
 let runtimeInstalled = false;
 
@@ -28,7 +16,7 @@ export function quietRuntime(): void {
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: testServerPath() } },
+    server: { executable: { type: 'existing-path', path: resolveTestServer() } },
   });
   await registerSearchAttributes(env.connection, env.namespace ?? 'default');
   return env;

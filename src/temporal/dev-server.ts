@@ -1,0 +1,147 @@
+/**
+ * A Temporal dev server (with the Web UI) started from the local CLI binary. The SDK would download one and
+ * give it only seconds to come up; we start it ourselves, wait on `temporal operator cluster health`, and
+ * register the chain's search attributes on the command line.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { resolveTemporalCli } from './binaries';
+import { SEARCH_ATTRIBUTES } from './search-attributes';
+
+const run = promisify(execFile);
+
+export interface DevServerOptions {
+  port?: number;
+  uiPort?: number;
+  /** SQLite file for a persistent server; in memory without it. */
+  dbFilename?: string;
+  namespace?: string;
+  /** Serve the Web UI (default true). */
+  ui?: boolean;
+  /** Extra `--dynamic-config-value KEY=VALUE` settings. */
+  dynamicConfig?: Record<string, string | number | boolean>;
+  log?: (line: string) => void;
+  startTimeoutMs?: number;
+}
+
+export interface RunningDevServer {
+  /** host:port for SDK connections. */
+  address: string;
+  uiUrl?: string;
+  namespace: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+const ENV = { ...process.env, TEMPORAL_VERSION_CHECK_DISABLED: '1' };
+
+/** A free TCP port on 127.0.0.1 (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+let newsFlagSupported: boolean | undefined;
+async function supportsNewsFlag(cli: string): Promise<boolean> {
+  if (newsFlagSupported === undefined) {
+    const { stdout } = await run(cli, ['server', 'start-dev', '--help'], { env: ENV });
+    newsFlagSupported = stdout.includes('--ui-disable-news-fetch');
+  }
+  return newsFlagSupported;
+}
+
+export async function startDevServer(options: DevServerOptions = {}): Promise<RunningDevServer> {
+  const cli = resolveTemporalCli();
+  const port = options.port ?? (await freePort());
+  const ui = options.ui ?? true;
+  const uiPort = ui ? (options.uiPort ?? (await freePort())) : undefined;
+  const namespace = options.namespace ?? 'default';
+  const address = `127.0.0.1:${port}`;
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace];
+  args.push('--log-level', 'warn');
+  if (uiPort) args.push('--ui-port', String(uiPort));
+  else args.push('--headless');
+  if (ui && (await supportsNewsFlag(cli))) args.push('--ui-disable-news-fetch');
+  if (options.dbFilename) {
+    mkdirSync(path.dirname(options.dbFilename), { recursive: true });
+    args.push('--db-filename', options.dbFilename);
+  }
+  for (const a of SEARCH_ATTRIBUTES) args.push('--search-attribute', `${a.name}=${a.type}`);
+  for (const [k, v] of Object.entries(options.dynamicConfig ?? {})) {
+    args.push('--dynamic-config-value', `${k}=${JSON.stringify(v)}`);
+  }
+
+  const child = spawn(cli, args, { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (d: Buffer) => {
+    output = (output + d.toString()).slice(-4000);
+    options.log?.(d.toString().trimEnd());
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // A test that dies must not leave a server behind.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+
+  const stop = async () => {
+    process.off('exit', killOnExit);
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  try {
+    await waitHealthy(cli, address, child, exited, () => output, options.startTimeoutMs ?? 60_000);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    address,
+    uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : undefined,
+    namespace,
+    pid: child.pid!,
+    stop,
+  };
+}
+
+async function waitHealthy(
+  cli: string,
+  address: string,
+  child: ChildProcess,
+  exited: Promise<number | null>,
+  output: () => string,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let early: number | null | undefined;
+  void exited.then((code) => (early = code));
+  for (;;) {
+    if (early !== undefined)
+      throw new Error(`temporal dev server exited (${early}): ${output().trim().slice(-1500)}`);
+    const healthy = await run(cli, ['operator', 'cluster', 'health', '--address', address], {
+      env: ENV,
+      timeout: 5_000,
+    })
+      .then(({ stdout }) => stdout.includes('SERVING'))
+      .catch(() => false);
+    if (healthy) return;
+    if (Date.now() > deadline)
+      throw new Error(
+        `temporal dev server on ${address} not healthy after ${timeoutMs} ms (pid ${child.pid})`,
+      );
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * The chain on the real stack: Temporal dev server, `long-video worker` processes, and the simulator over
+ * HTTP. Callback mode, poll-only mode, a worker killed with SIGKILL mid-chain; the simulator's ledger is
+ * the judge of what was paid, and every history replays against the current workflow code.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import type { LedgerEntry } from '../src/simulator/provider';
+import { type ChainProgress, type LongVideoInput, WORKFLOW_TASK_QUEUE } from '../src/workflows/definitions';
+import { API_KEY, CALLBACK_SECRET, type Stack, callbackEnv, startStack } from './support/stack';
+import { eventually } from './support/simulator';
+import { quietRuntime } from './support/temporal';
+
+jest.setTimeout(180_000);
+
+const PROMPTS = [
+  'dawn over a harbour',
+  'boats leave',
+  'gulls follow',
+  'a storm gathers',
+  'the harbour at night',
+];
+let stack: Stack;
+
+beforeAll(async () => {
+  quietRuntime();
+  stack = await startStack();
+});
+afterAll(() => stack?.stop());
+beforeEach(() => stack.sim.admin.reset());
+
+async function runChain(id: string, options: LongVideoInput['options']): Promise<ChainProgress> {
+  const handle = await stack.client.workflow.start('longVideo', {
+    taskQueue: WORKFLOW_TASK_QUEUE,
+    workflowId: id,
+    args: [{ prompts: PROMPTS, aspectRatio: '16:9', options } satisfies LongVideoInput],
+  });
+  return handle.result();
+}
+
+/** One charge per segment, each extension continuing the previous segment's task. */
+function expectOneChargePerSegment(ledger: LedgerEntry[], result: ChainProgress) {
+  expect(ledger.map((e) => e.taskId)).toEqual(result.segments.map((s) => s.taskId));
+  expect(ledger.map((e) => e.endpoint)).toEqual(['generate', 'extend', 'extend', 'extend', 'extend']);
+  ledger.slice(1).forEach((e, i) => expect(e.parentTaskId).toBe(ledger[i]!.taskId));
+  expect(ledger.map((e) => e.prompt)).toEqual(PROMPTS);
+}
+
+async function expectHistoryReplaysAndHidesSecrets(workflowId: string) {
+  const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+  const text = JSON.stringify(history);
+  expect(text).not.toContain(API_KEY);
+  expect(text).not.toContain(CALLBACK_SECRET);
+  await Worker.runReplayHistory({ workflowsPath: require.resolve('../src/workflows') }, history, workflowId);
+  if (process.env.RECORD_HISTORIES) {
+    const dir = path.join(__dirname, 'fixtures', 'histories');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, `${workflowId}.json`), historyToJSON(history));
+  }
+}
+
+test('callback mode: a 5-segment chain completes on callbacks, paying once per segment', async () => {
+  const worker = await stack.startWorker(stack.workerEnv(await callbackEnv()));
+  try {
+    const result = await runChain('chain-callbacks', {
+      pollIntervalMs: 20_000,
+      providerCallTimeoutMs: 10_000,
+    });
+    expect(result.state).toBe('completed');
+    expect(result.segments.every((s) => s.state === 'succeeded' && s.completedBy === 'callback')).toBe(true);
+    const ledger = await stack.sim.admin.ledger();
+    expectOneChargePerSegment(ledger, result);
+    expect(new Set(ledger.map((e) => e.callBackUrl)).size).toBe(5);
+    expect(ledger.every((e) => e.callBackUrl.startsWith('http://127.0.0.1:'))).toBe(true);
+    await expectHistoryReplaysAndHidesSecrets('chain-callbacks');
+    expect(worker.output()).not.toContain(API_KEY);
+  } finally {
+    await worker.kill('SIGTERM');
+  }
+});
+
+test('poll-only mode: no callback URL, the same chain completes by polling', async () => {
+  const worker = await stack.startWorker(stack.workerEnv());
+  try {
+    const result = await runChain('chain-polling', { pollIntervalMs: 200, providerCallTimeoutMs: 10_000 });
+    expect(result.state).toBe('completed');
+    expect(result.segments.every((s) => s.completedBy === 'poll')).toBe(true);
+    const ledger = await stack.sim.admin.ledger();
+    expectOneChargePerSegment(ledger, result);
+    expect(ledger.every((e) => e.callBackUrl === '')).toBe(true);
+    await expectHistoryReplaysAndHidesSecrets('chain-polling');
+  } finally {
+    await worker.kill('SIGTERM');
+  }
+});
+
+test('kill -9 of the worker mid-chain: a new worker finishes it, one charge per segment', async () => {
+  const env = stack.workerEnv(await callbackEnv());
+  const first = await stack.startWorker(env);
+  const handle = await stack.client.workflow.start('longVideo', {
+    taskQueue: WORKFLOW_TASK_QUEUE,
+    workflowId: 'chain-killed',
+    args: [
+      {
+        prompts: PROMPTS,
+        aspectRatio: '16:9',
+        options: { pollIntervalMs: 300, providerCallTimeoutMs: 3_000 },
+      },
+    ],
+  });
+  await eventually(async () => ((await stack.sim.admin.ledger()).length >= 2 ? true : undefined), 60_000);
+  await first.kill('SIGKILL');
+  const second = await stack.startWorker(env);
+  try {
+    const result: ChainProgress = await handle.result();
+    expect(result.state).toBe('completed');
+    expectOneChargePerSegment(await stack.sim.admin.ledger(), result);
+    await expectHistoryReplaysAndHidesSecrets('chain-killed');
+  } finally {
+    await second.kill('SIGTERM');
+  }
+});

@@ -1,0 +1,104 @@
+/**
+ * The real local stack for integration tests: a Temporal dev server, the simulator over HTTP, and worker
+ * processes started from the CLI (`long-video worker`), so that a worker can be killed with SIGKILL.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { type RunningDevServer, freePort, startDevServer } from '../../src/temporal/dev-server';
+import type { SimulatorOptions } from '../../src/simulator/options';
+import { type TestSimulator, startTestSimulator } from './simulator';
+
+const BIN = path.join(__dirname, '..', '..', 'bin', 'long-video.js');
+
+export interface Stack {
+  server: RunningDevServer;
+  sim: TestSimulator;
+  client: Client;
+  /** Environment for a worker process talking to this stack. */
+  workerEnv(extra?: Record<string, string>): Record<string, string>;
+  startWorker(env: Record<string, string>): Promise<WorkerProcess>;
+  stop(): Promise<void>;
+}
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  output(): string;
+  kill(signal: NodeJS.Signals): Promise<void>;
+}
+
+export const API_KEY = 'sk-integration-secret-key';
+export const CALLBACK_SECRET = 'integration-callback-secret-0123456789';
+
+export async function startStack(simOptions: SimulatorOptions = {}): Promise<Stack> {
+  const server = await startDevServer({ ui: false });
+  const sim = await startTestSimulator({ timeScale: 0.01, apiKeys: [API_KEY], rateLimit: 0, ...simOptions });
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection, namespace: server.namespace });
+  const workers = new Set<WorkerProcess>();
+
+  return {
+    server,
+    sim,
+    client,
+    workerEnv(extra = {}) {
+      return {
+        TEMPORAL_ADDRESS: server.address,
+        TEMPORAL_NAMESPACE: server.namespace,
+        RUNWAY_BASE_URL: sim.sim.url,
+        RUNWAY_API_KEY: API_KEY,
+        RUNWAY_TIMEOUT_MS: '5000',
+        PROVIDER_RATE_LIMIT_PER_SECOND: '200',
+        WORKER_SHUTDOWN_GRACE_MS: '1000',
+        ...extra,
+      };
+    },
+    async startWorker(env) {
+      const child = spawn(process.execPath, [BIN, 'worker'], {
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout!.on('data', (d) => (output += d));
+      child.stderr!.on('data', (d) => (output += d));
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      const worker: WorkerProcess = {
+        child,
+        output: () => output,
+        async kill(signal) {
+          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+          await exited;
+          workers.delete(worker);
+        },
+      };
+      workers.add(worker);
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`worker did not start: ${output}`)), 60_000);
+        child.stdout!.on('data', () => {
+          if (output.includes('worker ready')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        void exited.then(() => reject(new Error(`worker exited: ${output}`)));
+      });
+      return worker;
+    },
+    async stop() {
+      await Promise.all([...workers].map((w) => w.kill('SIGTERM')));
+      await connection.close();
+      await sim.sim.close();
+      await server.stop();
+    },
+  };
+}
+
+/** Env for a worker that serves callbacks on a free port. */
+export async function callbackEnv(): Promise<Record<string, string>> {
+  const port = await freePort();
+  return {
+    CALLBACK_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    CALLBACK_PORT: String(port),
+    CALLBACK_SECRET,
+  };
+}

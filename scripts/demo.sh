@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The README's demo command (`npm start`): set up, then run the provider quick start against the simulator.
+# The README's demo command (`npm start`): set up, then run a four-segment chain on the local stack.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-node bin/long-video.js quickstart "$@"
+exec node bin/long-video.js demo "$@"

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { describeZodError } from './runway/schemas';
 import { DEFAULT_BASE_URL } from './runway/client';
+import { readDevState } from './cli/dev-state';
 
 const optionalUrl = z
   .string()
@@ -61,7 +62,10 @@ export function readDotEnv(file = '.env'): Record<string, string> {
   return entries;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = { ...readDotEnv(), ...process.env }): Config {
+/** The environment, over `.env`, over a running `long-video dev` stack's settings. */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = { ...readDevState()?.env, ...readDotEnv(), ...process.env },
+): Config {
   const parsed = Config.safeParse(env);
   if (!parsed.success) throw new Error(`configuration: ${describeZodError(parsed.error)}`);
   return parsed.data;

@@ -9,6 +9,8 @@ import {
   statusCommand,
   watchCommand,
 } from './cli/inspect';
+import { DEMO_USAGE, demoCommand } from './cli/demo';
+import { DEV_USAGE, devCommand } from './cli/dev';
 import { QUICKSTART_USAGE, quickstartCommand } from './cli/quickstart';
 import { SIMULATOR_USAGE, simulatorCommand } from './cli/simulator';
 import { START_USAGE, startCommand } from './cli/start';
@@ -23,6 +25,8 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number | void>
   list: { run: listCommand, usage: LIST_USAGE },
   cancel: { run: cancelCommand, usage: CANCEL_USAGE },
   worker: { run: workerCommand, usage: WORKER_USAGE },
+  dev: { run: devCommand, usage: DEV_USAGE },
+  demo: { run: demoCommand, usage: DEMO_USAGE },
   simulator: { run: simulatorCommand, usage: SIMULATOR_USAGE },
   quickstart: { run: quickstartCommand, usage: QUICKSTART_USAGE },
 };

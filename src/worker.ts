@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { workerLogger } from './temporal/logging';
 import { createProviderActivities } from './activities';
 import { type Config, loadConfig, providerApiKey } from './config';
 import { RunwayClient } from './runway/client';
@@ -74,7 +75,7 @@ export function defaultBundlePath(): string {
 
 if (require.main === module) {
   // Ctrl-C / SIGTERM: the SDK's Runtime shuts workers down gracefully (within the grace time).
-  Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  Runtime.install({ logger: workerLogger(), shutdownSignals: ['SIGINT', 'SIGTERM'] });
   startWorkers(loadConfig())
     .then(({ done }) => {
       console.log(`worker: queues ${WORKFLOW_TASK_QUEUE} and ${PROVIDER_TASK_QUEUE}`);

@@ -7,7 +7,7 @@
  * a task was made, and reports an ambiguous create instead of sending again.
  */
 import { Context, sleep } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import {
   type ExtendRequest,
   type GenerateRequest,
@@ -102,6 +102,7 @@ export function createProviderActivities(deps: ProviderDeps) {
         throw ApplicationFailure.create({
           type: FailureTypes.TaskNotFinished,
           message: `task ${input.taskId} is ${detail.state}`,
+          category: ApplicationFailureCategory.BENIGN, // expected: logged at DEBUG, not as a warning
         });
       }
       return outcomeOf(detail);

@@ -4,9 +4,16 @@
  */
 import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { randomBytes } from 'node:crypto';
 import type { Config } from '../config';
-import type { ChainProgress, ChainState } from '../workflows/definitions';
-import { progressQuery } from '../workflows/definitions';
+import { LongVideoSegmentsDone, LongVideoSegmentsTotal, LongVideoState } from '../temporal/search-attributes';
+import {
+  type ChainProgress,
+  type ChainState,
+  type ResolvedInput,
+  WORKFLOW_TASK_QUEUE,
+  progressQuery,
+} from '../workflows/definitions';
 
 export async function connectClient(config: Config): Promise<Client> {
   const connection = await Connection.connect({
@@ -18,6 +25,31 @@ export async function connectClient(config: Config): Promise<Client> {
     );
   });
   return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+}
+
+/** Start a chain (its input already validated) with its Web UI summary; answers the workflow id. */
+export async function startChain(client: Client, input: ResolvedInput, workflowId?: string): Promise<string> {
+  const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
+  const id = workflowId ?? `long-video-${stamp}-${randomBytes(3).toString('hex')}`;
+  const first = input.prompts[0]!.replace(/\s+/g, ' ');
+  const source = input.imageUrl ? 'from an image' : input.aspectRatio;
+  await client.workflow.start('longVideo', {
+    taskQueue: WORKFLOW_TASK_QUEUE,
+    workflowId: id,
+    args: [input],
+    staticSummary: `${input.prompts.length} segments · ${input.quality} · "${first.slice(0, 80)}"`,
+    staticDetails: [
+      `**long-video chain** of ${input.prompts.length} segments (${input.duration} s first clip, ${input.quality}, ${source})`,
+      '',
+      ...input.prompts.map((p, i) => `${i + 1}. ${p.replace(/\s+/g, ' ').slice(0, 200)}`),
+    ].join('\n'),
+    typedSearchAttributes: [
+      { key: LongVideoState, value: 'running' },
+      { key: LongVideoSegmentsDone, value: 0 },
+      { key: LongVideoSegmentsTotal, value: input.prompts.length },
+    ],
+  });
+  return id;
 }
 
 export function webUiLink(config: Config, workflowId: string): string | undefined {

@@ -1,10 +1,8 @@
 /** `long-video start`: validate a chain's input, start it, and optionally follow it to the end. */
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
-import { LongVideoSegmentsDone, LongVideoSegmentsTotal, LongVideoState } from '../temporal/search-attributes';
-import { InvalidChainInput, WORKFLOW_TASK_QUEUE, parseLongVideoInput } from '../workflows/definitions';
-import { EXIT, chainSummary, connectClient, followChain, webUiLink } from './chains';
+import { InvalidChainInput, parseLongVideoInput } from '../workflows/definitions';
+import { EXIT, chainSummary, connectClient, followChain, startChain, webUiLink } from './chains';
 import { readStoryboard } from './storyboard';
 import { UsageError } from './usage';
 
@@ -81,27 +79,8 @@ export async function startCommand(argv: string[]): Promise<number> {
     throw err;
   }
 
-  const workflowId =
-    values.id ??
-    `long-video-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
   const client = await connectClient(config);
-  const first = input.prompts[0]!.replace(/\s+/g, ' ');
-  await client.workflow.start('longVideo', {
-    taskQueue: WORKFLOW_TASK_QUEUE,
-    workflowId,
-    args: [input],
-    staticSummary: `${input.prompts.length} segments · ${input.quality} · "${first.slice(0, 80)}"`,
-    staticDetails: [
-      `**long-video chain** of ${input.prompts.length} segments (${input.duration} s first clip, ${input.quality}, ${input.imageUrl ? 'from an image' : input.aspectRatio})`,
-      '',
-      ...input.prompts.map((p, i) => `${i + 1}. ${p.replace(/\s+/g, ' ').slice(0, 200)}`),
-    ].join('\n'),
-    typedSearchAttributes: [
-      { key: LongVideoState, value: 'running' },
-      { key: LongVideoSegmentsDone, value: 0 },
-      { key: LongVideoSegmentsTotal, value: input.prompts.length },
-    ],
-  });
+  const workflowId = await startChain(client, input, values.id);
   const link = webUiLink(config, workflowId);
   if (!values.json) {
     console.log(`started ${workflowId} (${input.prompts.length} segments)`);

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
+import { workerLogger } from '../temporal/logging';
 import { type Config, loadConfig, providerApiKey } from '../config';
 import { startCallbackReceiver, type RunningReceiver } from '../receiver/server';
 import { RunwayClient } from '../runway/client';
@@ -17,7 +18,7 @@ Stops gracefully on SIGINT/SIGTERM.`;
 export async function workerCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { 'no-receiver': { type: 'boolean' } } });
   const config = loadConfig();
-  Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  Runtime.install({ logger: workerLogger(), shutdownSignals: ['SIGINT', 'SIGTERM'] });
   const bundle = defaultBundlePath();
   const workers = await startWorkers(config, existsSync(bundle) ? { workflowBundlePath: bundle } : {});
   const receiver = values['no-receiver'] ? undefined : await startReceiverFor(config);

@@ -1,0 +1,129 @@
+/** `long-video dev`: the whole local stack in one command; `--detach` / `--stop` for scripts. */
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DATA_DIR, DEV_STATE_FILE, clearDevState, readDevState, writeDevState } from './dev-state';
+import { type LocalStack, startLocalStack } from './local-stack';
+import { UsageError } from './usage';
+
+export const DEV_USAGE = `long-video dev [--time-scale S] [--port P] [--ui-port U] [--detach | --stop]
+
+Starts a Temporal dev server with the Web UI (history kept in .data/temporal.db), the provider simulator
+(none when RUNWAY_BASE_URL is set: that provider is used), the callback receiver and the workers.
+Prints the Web UI URL and what a second terminal needs; Ctrl-C stops everything.
+
+  --time-scale S   the simulator's time scale (default 0.02: a 60 s generation takes 1.2 s)
+  --port P         Temporal frontend port (default 7233 when free)
+  --ui-port U      Web UI port (default 8233 when free)
+  --detach         start in the background, write ${path.relative(process.cwd(), DEV_STATE_FILE)}, return
+  --stop           stop a detached stack`;
+
+export async function devCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'time-scale': { type: 'string' },
+      port: { type: 'string' },
+      'ui-port': { type: 'string' },
+      detach: { type: 'boolean' },
+      stop: { type: 'boolean' },
+    },
+  });
+  if (values.stop) return stopDetached();
+  const running = readDevState();
+  if (running)
+    throw new UsageError(
+      `a dev stack is already running (pid ${running.pid}); stop it with long-video dev --stop`,
+    );
+  if (values.detach) return detach(argv.filter((a) => a !== '--detach'));
+
+  const timeScale = Number(values['time-scale'] ?? 0.02);
+  if (!(timeScale > 0)) throw new UsageError('--time-scale must be a positive number');
+  const stack = await startLocalStack({
+    timeScale,
+    temporalPort: values.port ? Number(values.port) : undefined,
+    uiPort: values['ui-port'] ? Number(values['ui-port']) : undefined,
+    log: (line) => console.log(`[receiver] ${line}`),
+  });
+  writeDevState({ pid: process.pid, env: stack.env, simulatorUrl: stack.simulator?.url });
+  printStack(stack);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  console.log('stopping…');
+  clearDevState();
+  await stack.stop();
+  return 0;
+}
+
+export function printStack(stack: LocalStack): void {
+  console.log(`Temporal:  ${stack.server.address} (namespace ${stack.server.namespace})`);
+  if (stack.server.uiUrl) console.log(`Web UI:    ${stack.server.uiUrl}`);
+  if (stack.simulator) {
+    const o = stack.simulator.options;
+    console.log(
+      `Provider:  simulator at ${stack.simulator.url} (time scale ${o.timeScale}, admin token ${o.adminToken})`,
+    );
+  } else console.log(`Provider:  ${process.env.RUNWAY_BASE_URL}`);
+  console.log('\nIn another terminal (long-video finds this stack by itself from this folder):');
+  console.log(
+    `  export ${Object.entries(stack.env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+  );
+  console.log(
+    `  npx long-video start --aspect-ratio 16:9 --prompt "a paper boat" --prompt "it drifts away" --wait`,
+  );
+}
+
+async function detach(args: string[]): Promise<number> {
+  const logFile = path.join(DATA_DIR, 'dev.log');
+  mkdirSync(DATA_DIR, { recursive: true });
+  const out = openSync(logFile, 'a');
+  const child = spawn(process.execPath, [require.main?.filename ?? process.argv[1]!, 'dev', ...args], {
+    detached: true,
+    stdio: ['ignore', out, out],
+  });
+  child.unref();
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const state = readDevState();
+    if (state && state.pid === child.pid) {
+      console.log(`dev stack running in the background (pid ${state.pid}); log: ${logFile}`);
+      for (const [k, v] of Object.entries(state.env)) console.log(`${k}=${v}`);
+      return 0;
+    }
+    if (child.exitCode !== null || Date.now() > deadline) {
+      throw new Error(`the dev stack did not start; see ${logFile}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function stopDetached(): Promise<number> {
+  const state = readDevState();
+  if (!state) {
+    console.log('no dev stack is running');
+    clearDevState();
+    return 0;
+  }
+  process.kill(state.pid, 'SIGTERM');
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(state.pid, 0);
+    } catch {
+      console.log(`stopped the dev stack (pid ${state.pid})`);
+      clearDevState();
+      return 0;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  process.kill(state.pid, 'SIGKILL');
+  clearDevState();
+  console.log(`killed the dev stack (pid ${state.pid}) after 30 s`);
+  return 0;
+}

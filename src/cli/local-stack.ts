@@ -1,0 +1,104 @@
+/**
+ * The local stack behind `long-video dev` and `npm start`: a Temporal dev server with the Web UI (SQLite
+ * under .data/), the provider simulator (unless RUNWAY_BASE_URL names a real provider), the callback
+ * receiver and the workers, all in one process on free or configured ports.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Runtime } from '@temporalio/worker';
+import { workerLogger } from '../temporal/logging';
+import { type Config, loadConfig } from '../config';
+import type { RunningReceiver } from '../receiver/server';
+import { type RunningSimulator, startSimulator } from '../simulator/server';
+import { type RunningDevServer, freePort, startDevServer } from '../temporal/dev-server';
+import { type RunningWorkers, defaultBundlePath, startWorkers } from '../worker';
+import { DATA_DIR } from './dev-state';
+import { startReceiverFor } from './worker';
+
+export interface LocalStackOptions {
+  timeScale: number;
+  temporalPort?: number;
+  uiPort?: number;
+  dbFilename?: string;
+  log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  server: RunningDevServer;
+  simulator?: RunningSimulator;
+  /** What a second terminal needs to use this stack (no secrets). */
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** The conventional port when it is free, else one the OS picks. */
+async function preferredPort(port: number): Promise<number> {
+  const free = await new Promise<boolean>((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+  return free ? port : freePort();
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  // Quiet workers; the command that started the stack handles Ctrl-C and stops them itself.
+  Runtime.install({ logger: workerLogger('WARN'), shutdownSignals: [] });
+  const log = options.log ?? (() => undefined);
+  const base = loadConfig({ ...process.env, RUNWAY_API_KEY: process.env.RUNWAY_API_KEY || 'unused' });
+  const realProvider = Boolean(process.env.RUNWAY_BASE_URL);
+  mkdirSync(DATA_DIR, { recursive: true });
+
+  const server = await startDevServer({
+    port: options.temporalPort ?? (await preferredPort(7233)),
+    uiPort: options.uiPort ?? (await preferredPort(8233)),
+    dbFilename: options.dbFilename ?? path.join(DATA_DIR, 'temporal.db'),
+  });
+  let simulator: RunningSimulator | undefined;
+  let workers: RunningWorkers | undefined;
+  let receiver: RunningReceiver | undefined;
+  const stop = async () => {
+    await workers?.shutdown().catch(() => undefined);
+    await receiver?.close();
+    await simulator?.close();
+    await server.stop();
+  };
+  try {
+    if (!realProvider) {
+      simulator = await startSimulator({ timeScale: options.timeScale, log: false, rateLimit: 20 });
+    }
+    const callbackPort = await freePort();
+    const pollIntervalMs = realProvider
+      ? base.POLL_INTERVAL_MS
+      : Math.max(100, Math.round(6_000 * options.timeScale));
+    const config: Config = {
+      ...base,
+      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_NAMESPACE: server.namespace,
+      TEMPORAL_UI_URL: server.uiUrl,
+      RUNWAY_BASE_URL: simulator?.url ?? base.RUNWAY_BASE_URL,
+      RUNWAY_API_KEY: simulator ? simulator.options.apiKeys[0] : process.env.RUNWAY_API_KEY,
+      // The provider reaches a local receiver only when it runs here too; a real one needs a public URL.
+      CALLBACK_PUBLIC_URL: simulator ? `http://127.0.0.1:${callbackPort}` : base.CALLBACK_PUBLIC_URL,
+      CALLBACK_PORT: simulator ? callbackPort : base.CALLBACK_PORT,
+      CALLBACK_SECRET: simulator ? randomBytes(24).toString('hex') : base.CALLBACK_SECRET,
+      POLL_INTERVAL_MS: pollIntervalMs,
+      PROVIDER_RATE_LIMIT_PER_SECOND: simulator ? 2 : base.PROVIDER_RATE_LIMIT_PER_SECOND,
+    };
+    receiver = await startReceiverFor(config, log);
+    const bundle = defaultBundlePath();
+    workers = await startWorkers(config, existsSync(bundle) ? { workflowBundlePath: bundle } : {});
+    const env: Record<string, string> = {
+      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_NAMESPACE: server.namespace,
+      POLL_INTERVAL_MS: String(pollIntervalMs),
+      ...(server.uiUrl ? { TEMPORAL_UI_URL: server.uiUrl } : {}),
+    };
+    return { server, simulator, env, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

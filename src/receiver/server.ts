@@ -95,7 +95,7 @@ export async function startCallbackReceiver(options: ReceiverOptions): Promise<R
       log(`callback: ${target.workflowId} segment ${target.segment} task ${taskId} ${detail.state}`);
     } catch (err) {
       // The workflow's poll finds the task anyway: a lost hint only costs time.
-      log(`callback for task ${taskId} not signalled: ${(err as Error).message}`);
+      log(`callback for ${target.workflowId} task ${taskId} not signalled: ${(err as Error).message}`);
     }
   }
 

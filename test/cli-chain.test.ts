@@ -1,0 +1,163 @@
+/**
+ * The chain commands as a user runs them (`long-video start | status | watch | list | cancel`) against
+ * the real stack: exit codes, the JSON shapes scripts read, and early errors that cost nothing.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { type Stack, type WorkerProcess, startStack } from './support/stack';
+import { eventually } from './support/simulator';
+import { quietRuntime } from './support/temporal';
+
+const run = promisify(execFile);
+const BIN = path.join(__dirname, '..', 'bin', 'long-video.js');
+
+jest.setTimeout(120_000);
+
+let stack: Stack;
+let worker: WorkerProcess;
+let dir: string;
+
+beforeAll(async () => {
+  quietRuntime();
+  stack = await startStack();
+  worker = await stack.startWorker(stack.workerEnv());
+  dir = mkdtempSync(path.join(os.tmpdir(), 'long-video-cli-'));
+});
+afterAll(async () => {
+  await worker?.kill('SIGTERM');
+  await stack?.stop();
+});
+
+/** Run the CLI; answers exit code, stdout and stderr (never throws on a non-zero exit). */
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = {
+    PATH: process.env.PATH ?? '',
+    TEMPORAL_ADDRESS: stack.server.address,
+    TEMPORAL_UI_URL: 'http://127.0.0.1:8233',
+    POLL_INTERVAL_MS: '200',
+  };
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env, cwd: dir });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+test('start --wait --json runs a chain from a YAML storyboard and prints the result', async () => {
+  const file = path.join(dir, 'board.yaml');
+  writeFileSync(
+    file,
+    'aspectRatio: "9:16"\nprompts:\n  - a lantern is lit\n  - prompt: moths gather\n  - the lantern goes out\n',
+  );
+  const { code, stdout } = await cli(['start', '--prompts', file, '--id', 'cli-yaml', '--wait', '--json']);
+  expect(code).toBe(0);
+  const result = JSON.parse(stdout);
+  expect(result).toMatchObject({
+    workflowId: 'cli-yaml',
+    state: 'completed',
+    segmentsDone: 3,
+    segmentsTotal: 3,
+  });
+  expect(result.segments.map((s: { prompt: string }) => s.prompt)).toEqual([
+    'a lantern is lit',
+    'moths gather',
+    'the lantern goes out',
+  ]);
+  const ledger = await stack.sim.admin.ledger();
+  expect(result.segments.map((s: { taskId: string }) => s.taskId)).toEqual(
+    ledger.slice(-3).map((e) => e.taskId),
+  );
+  expect(result.segments.every((s: { videoUrl: string }) => s.videoUrl.endsWith('.mp4'))).toBe(true);
+
+  const status = await cli(['status', 'cli-yaml', '--json']);
+  expect(status.code).toBe(0);
+  expect(JSON.parse(status.stdout)).toEqual(result);
+  const list = await cli(['list', '--state', 'completed', '--json']);
+  expect(JSON.parse(list.stdout)).toContainEqual(
+    expect.objectContaining({ workflowId: 'cli-yaml', state: 'completed', segmentsDone: 3 }),
+  );
+});
+
+test('start prints the id and the Web UI link; status shows the segments', async () => {
+  const started = await cli([
+    'start',
+    '--prompt',
+    'one',
+    '--prompt',
+    'two',
+    '--aspect-ratio',
+    '1:1',
+    '--id',
+    'cli-plain',
+  ]);
+  expect(started.code).toBe(0);
+  expect(started.stdout).toContain('started cli-plain (2 segments)');
+  expect(started.stdout).toContain('Web UI: http://127.0.0.1:8233/namespaces/default/workflows/cli-plain');
+  const watched = await cli(['watch', 'cli-plain']);
+  expect(watched.code).toBe(0);
+  expect(watched.stdout).toMatch(/2\/2\s+completed/);
+  const status = await cli(['status', 'cli-plain']);
+  expect(status.stdout).toMatch(/✓\s+1 succeeded\s+one/);
+});
+
+test('cancel mid-chain: status says cancelled (exit 3) and keeps the finished segments', async () => {
+  await cli([
+    'start',
+    '--aspect-ratio',
+    '16:9',
+    '--id',
+    'cli-cancel',
+    ...['a', 'b', 'c', 'd', 'e', 'f'].flatMap((p) => ['--prompt', p]),
+  ]);
+  await eventually(async () => {
+    const s = JSON.parse((await cli(['status', 'cli-cancel', '--json'])).stdout);
+    return s.segmentsDone >= 1 ? true : undefined;
+  }, 60_000);
+  const cancelled = await cli(['cancel', 'cli-cancel']);
+  expect(cancelled.code).toBe(0);
+  const status = await eventually(async () => {
+    const r = await cli(['status', 'cli-cancel', '--json']);
+    return JSON.parse(r.stdout).state === 'cancelled' ? r : undefined;
+  });
+  expect(status.code).toBe(3);
+  const result = JSON.parse(status.stdout);
+  expect(result.segments[0]).toMatchObject({ state: 'succeeded', videoUrl: expect.stringMatching(/\.mp4$/) });
+  expect(result.segmentsDone).toBeLessThan(6);
+});
+
+test('bad input is refused before anything is started or paid (exit 2)', async () => {
+  const before = (await stack.sim.admin.ledger()).length;
+  const cases: Array<[string[], RegExp]> = [
+    [
+      ['start', '--prompt', 'x', '--duration', '10', '--quality', '1080p', '--aspect-ratio', '16:9'],
+      /1080p is only available/,
+    ],
+    [['start', '--prompt', 'x'], /aspectRatio is required/],
+    [['start', '--prompt', ' ', '--aspect-ratio', '16:9'], /prompt must not be empty/],
+    [['start', '--prompt', 'x'.repeat(1801), '--aspect-ratio', '16:9'], /at most 1800/],
+    [['start', '--aspect-ratio', '16:9'], /no prompts/],
+    [['start', '--prompts', path.join(dir, 'missing.txt')], /cannot read prompts file/],
+    [['start', '--prompt', 'x', '--aspect-ratio', '16:9', '--bogus'], /bogus/],
+  ];
+  writeFileSync(path.join(dir, 'empty.txt'), '# only a comment\n\n');
+  cases.push([['start', '--prompts', path.join(dir, 'empty.txt')], /holds no prompts/]);
+  writeFileSync(path.join(dir, 'bad.json'), '{"prompts": [1, 2');
+  cases.push([['start', '--prompts', path.join(dir, 'bad.json')], /not valid JSON/]);
+  for (const [args, message] of cases) {
+    const r = await cli(args);
+    expect([args.join(' ').slice(0, 60), r.code]).toEqual([args.join(' ').slice(0, 60), 2]);
+    expect(r.stderr).toMatch(message);
+  }
+  expect((await stack.sim.admin.ledger()).length).toBe(before);
+});
+
+test('an unknown chain id is exit 4', async () => {
+  const r = await cli(['status', 'no-such-chain']);
+  expect(r.code).toBe(4);
+  expect(r.stderr).toContain('no chain with id no-such-chain');
+});

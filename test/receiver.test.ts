@@ -1,0 +1,163 @@
+/**
+ * The callback receiver over real HTTP, with the simulator as the provider and a real Temporal dev server:
+ * only a callback whose URL token is ours becomes a signal, and only after the provider confirms the task.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { callbackSignatureHeaders } from '../src/runway/callbacks';
+import { type RunningReceiver, startCallbackReceiver } from '../src/receiver/server';
+import { callbackUrl } from '../src/receiver/tokens';
+import { type RunningDevServer, startDevServer } from '../src/temporal/dev-server';
+import type { TaskFinishedSignal } from '../src/workflows/definitions';
+import { type TestSimulator, eventually, startTestSimulator, waitForState } from './support/simulator';
+
+jest.setTimeout(120_000);
+
+const SECRET = 'receiver-test-secret-0123456789';
+const HMAC = 'provider-webhook-hmac-key';
+let server: RunningDevServer;
+let client: Client;
+let t: TestSimulator;
+let receiver: RunningReceiver;
+const logs: string[] = [];
+
+beforeAll(async () => {
+  server = await startDevServer({ ui: false });
+  client = new Client({ connection: await Connection.connect({ address: server.address }) });
+  t = await startTestSimulator({ media: 'shared' });
+  receiver = await startCallbackReceiver({
+    host: '127.0.0.1',
+    port: 0,
+    secret: SECRET,
+    webhookHmacKey: HMAC,
+    provider: t.client,
+    workflows: client.workflow,
+    log: (l) => logs.push(l),
+  });
+});
+afterAll(async () => {
+  await receiver?.close();
+  await t?.sim.close();
+  await client?.connection.close();
+  await server?.stop();
+});
+
+/** A chain with no worker: its history records every signal it receives, and nothing else happens. */
+async function idleChain(id: string) {
+  return client.workflow.start('longVideo', { taskQueue: 'no-worker-here', workflowId: id, args: [{}] });
+}
+
+async function signals(id: string): Promise<TaskFinishedSignal[]> {
+  const history = await client.workflow.getHandle(id).fetchHistory();
+  return (history.events ?? [])
+    .filter((e) => e.workflowExecutionSignaledEventAttributes)
+    .map((e) =>
+      JSON.parse(
+        Buffer.from(e.workflowExecutionSignaledEventAttributes!.input!.payloads![0]!.data!).toString(),
+      ),
+    );
+}
+
+async function finishedTask(): Promise<string> {
+  const taskId = await t.client.generate({
+    prompt: 'a bell rings',
+    duration: 5,
+    quality: '720p',
+    aspectRatio: '1:1',
+  });
+  await waitForState(t.client, taskId);
+  return taskId;
+}
+
+function post(url: string, body: unknown, headers: Record<string, string> = {}) {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+const bodyFor = (taskId: string) => ({
+  code: 200,
+  msg: 'All generated successfully.',
+  data: { task_id: taskId, video_id: 'v', video_url: 'http://x/forged.mp4', image_url: '' },
+});
+const urlFor = (workflowId: string, segment = 2, attempt = 1) =>
+  callbackUrl(receiver.url, SECRET, { workflowId, segment, attempt });
+
+test('a signed callback with our token becomes a signal carrying what the provider says', async () => {
+  await idleChain('rcv-ok');
+  const taskId = await finishedTask();
+  const res = await post(urlFor('rcv-ok'), bodyFor(taskId), callbackSignatureHeaders(HMAC, taskId));
+  expect(res.status).toBe(200);
+  const [signal] = await eventually(async () => {
+    const s = await signals('rcv-ok');
+    return s.length ? s : undefined;
+  });
+  expect(signal).toMatchObject({ segment: 2, attempt: 1, taskId, state: 'success', prompt: 'a bell rings' });
+  // The provider's record, not the callback body, is what the workflow hears.
+  expect(signal!.videoUrl).toBe(`${t.sim.url}/files/${taskId}.mp4`);
+});
+
+test('duplicates are harmless: the same signal again', async () => {
+  await idleChain('rcv-dup');
+  const taskId = await finishedTask();
+  for (let i = 0; i < 2; i++) {
+    expect(
+      (await post(urlFor('rcv-dup'), bodyFor(taskId), callbackSignatureHeaders(HMAC, taskId))).status,
+    ).toBe(200);
+  }
+  const all = await eventually(async () => {
+    const s = await signals('rcv-dup');
+    return s.length === 2 ? s : undefined;
+  });
+  expect(all[0]).toEqual(all[1]);
+});
+
+test('forged, cross-workflow, unsigned, stale or malformed callbacks signal nothing', async () => {
+  await idleChain('rcv-bad');
+  const taskId = await finishedTask();
+  const signed = callbackSignatureHeaders(HMAC, taskId);
+  const good = new URL(urlFor('rcv-bad'));
+  const forged = good.href.replace(/[^/]{43}$/, 'A'.repeat(43));
+  const otherSegment = good.href.replace('/rcv-bad/2/1/', '/rcv-bad/3/1/');
+  const cases: Array<[string, Response, number]> = [
+    ['forged token', await post(forged, bodyFor(taskId), signed), 401],
+    ['token of another segment', await post(otherSegment, bodyFor(taskId), signed), 401],
+    ['no token', await post(`${receiver.url}/callbacks/rcv-bad/2/1`, bodyFor(taskId), signed), 401],
+    ['unsigned', await post(good.href, bodyFor(taskId)), 401],
+    [
+      'signed for another task',
+      await post(good.href, bodyFor(taskId), callbackSignatureHeaders(HMAC, 'other')),
+      401,
+    ],
+    [
+      'stale signature',
+      await post(good.href, bodyFor(taskId), callbackSignatureHeaders(HMAC, taskId, Date.now() - 3600_000)),
+      401,
+    ],
+    ['truncated JSON', await post(good.href, '{"code":200,"data":{"task_id"', signed), 400],
+    ['wrong shape', await post(good.href, { code: 200, data: { taskId } }, signed), 400],
+    ['too large', await post(good.href, { ...bodyFor(taskId), pad: 'x'.repeat(40_000) }, signed), 413],
+  ];
+  for (const [name, res, status] of cases) expect([name, res.status]).toEqual([name, status]);
+  // A valid callback for another chain signals that chain, never this one.
+  await post(urlFor('rcv-someone-else'), bodyFor(taskId), signed);
+  await receiver.idle();
+  expect(await signals('rcv-bad')).toEqual([]);
+  expect(logs.some((l) => l.includes('rcv-someone-else') && l.includes('not signalled'))).toBe(true);
+});
+
+test('a callback for a task the provider says is unfinished is acknowledged and ignored', async () => {
+  await idleChain('rcv-early');
+  const taskId = await t.client.generate({
+    prompt: 'not yet',
+    duration: 5,
+    quality: '720p',
+    aspectRatio: '1:1',
+  });
+  const res = await post(urlFor('rcv-early'), bodyFor(taskId), callbackSignatureHeaders(HMAC, taskId));
+  expect(res.status).toBe(200);
+  await receiver.idle();
+  expect(await signals('rcv-early')).toEqual([]);
+  expect(logs.some((l) => l.includes(taskId) && l.includes('ignored'))).toBe(true);
+});

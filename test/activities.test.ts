@@ -4,6 +4,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import { createProviderActivities } from '../src/activities/provider';
 import { verifyCallbackPath } from '../src/receiver/tokens';
 import { FailureTypes } from '../src/workflows/definitions';
@@ -29,7 +30,8 @@ function activities(callbacks = true) {
 }
 
 function run<A extends unknown[], R>(fn: (...args: A) => Promise<R>, args: A, heartbeatDetails?: unknown) {
-  const env = new MockActivityEnvironment({ heartbeatDetails });
+  // Failures are what these tests look at: no need to log them as well.
+  const env = new MockActivityEnvironment({ heartbeatDetails }, { logger: new DefaultLogger('ERROR') });
   const beats: unknown[] = [];
   env.on('heartbeat', (d: unknown) => beats.push(d));
   return { beats, result: env.run(fn, ...args) as Promise<R> };

@@ -38,15 +38,18 @@ export async function startCallbackReceiver(options: ReceiverOptions): Promise<R
   const log = options.log ?? (() => undefined);
   const pending = new Set<Promise<void>>();
   const server = http.createServer((req, res) => {
-    void accept(req, res).then((work) => {
-      if (!work) return;
-      const job = work.finally(() => pending.delete(job));
+    void accept(req, res).then((followUp) => {
+      if (!followUp) return;
+      const job = followUp().finally(() => pending.delete(job));
       pending.add(job);
     });
   });
 
-  /** Answer the HTTP request; if the callback is ours, answers the follow-up work. */
-  async function accept(req: IncomingMessage, res: ServerResponse): Promise<Promise<void> | undefined> {
+  /** Answer the HTTP request; if the callback is ours, answers the follow-up to run. */
+  async function accept(
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<(() => Promise<void>) | undefined> {
     const url = new URL(req.url ?? '/', 'http://receiver');
     if (req.method === 'GET' && url.pathname === '/healthz') return void sendJson(res, 200, { ok: true });
     if (req.method !== 'POST') return void sendJson(res, 405, { error: 'POST only' });
@@ -71,7 +74,7 @@ export async function startCallbackReceiver(options: ReceiverOptions): Promise<R
       }
     }
     sendJson(res, 200, { received: true });
-    return signalFromProvider(target, taskId);
+    return () => signalFromProvider(target, taskId);
   }
 
   function reject(res: ServerResponse, target: CallbackTarget, status: number, reason: string): undefined {

@@ -21,6 +21,7 @@ Runs a local simulator of the provider's API (shared/runway-api.md) with real MP
   --error-style S           envelope (HTTP 200 + code, default) | http | mixed
   --wait-ms, --queue-ms, --generate-ms N
                             provider-time length of each task state (defaults 2000, 8000, 50000)
+  --jitter F                spread generating times by ±F of their length (default 0)
   --file-ttl-ms N           files expire this long after generation (default 14 days)
   --media full|shared       one clip per task, or one shared clip per size (load tests)
   --extension-media new-part|whole
@@ -49,6 +50,7 @@ export async function simulatorCommand(argv: string[]): Promise<void> {
       'queue-ms': { type: 'string' },
       'generate-ms': { type: 'string' },
       'file-ttl-ms': { type: 'string' },
+      jitter: { type: 'string' },
       media: { type: 'string' },
       'extension-media': { type: 'string' },
       'data-dir': { type: 'string' },
@@ -81,6 +83,7 @@ export async function simulatorCommand(argv: string[]): Promise<void> {
     queueMs: num(values['queue-ms']),
     generateMs: num(values['generate-ms']),
     fileTtlMs: num(values['file-ttl-ms']),
+    jitter: num(values.jitter),
     media: values.media,
     extensionMedia: values['extension-media'],
     dataDir: values['data-dir'],

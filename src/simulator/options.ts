@@ -69,6 +69,8 @@ export const SimulatorOptions = z
     waitMs: z.number().int().nonnegative().default(2_000),
     queueMs: z.number().int().nonnegative().default(8_000),
     generateMs: z.number().int().nonnegative().default(50_000),
+    /** Random spread of the generating time, as a share of it (0.2 = ±20 %), from the seeded generator. */
+    jitter: z.number().min(0).max(1).default(0),
     /** Files are deleted this long (provider time) after generation. */
     fileTtlMs: z
       .number()

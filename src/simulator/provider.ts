@@ -364,7 +364,11 @@ export class SimulatedProvider {
       quality: request.quality,
       callBackUrl: request.callBackUrl ?? '',
       createdAt,
-      completeAt: createdAt + o.waitMs + o.queueMs + o.generateMs * (shape.seconds / 5),
+      completeAt:
+        createdAt +
+        o.waitMs +
+        o.queueMs +
+        o.generateMs * (shape.seconds / 5) * (o.jitter ? 1 + o.jitter * (this.random.next() * 2 - 1) : 1),
       outcome: failCode
         ? { state: 'fail', failCode, failMsg: FAIL_MESSAGES[failCode] ?? 'Generation failed' }
         : { state: 'success' },

@@ -38,7 +38,11 @@ export const HttpUrl = z.string().refine((s) => {
   }
 }, 'must be an absolute http(s) URL');
 
-const qualityRule = (v: { duration?: number; quality?: string }, ctx: z.RefinementCtx) => {
+/** The contract's rules across fields of a generation: shared by the request and a chain's input. */
+export function checkGenerateRules(
+  v: { duration?: number; quality?: string; aspectRatio?: string; imageUrl?: string },
+  ctx: z.RefinementCtx,
+): void {
   if (v.quality === '1080p' && v.duration === 10) {
     ctx.addIssue({
       code: 'custom',
@@ -46,7 +50,14 @@ const qualityRule = (v: { duration?: number; quality?: string }, ctx: z.Refineme
       message: '1080p is only available with a 5 s duration (10 s requires 720p)',
     });
   }
-};
+  if (!v.imageUrl && !v.aspectRatio) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['aspectRatio'],
+      message: 'aspectRatio is required for text-to-video (no imageUrl)',
+    });
+  }
+}
 
 export const GenerateRequest = z
   .object({
@@ -59,16 +70,7 @@ export const GenerateRequest = z
     callBackUrl: HttpUrl.optional(),
   })
   .strict()
-  .superRefine((v, ctx) => {
-    qualityRule(v, ctx);
-    if (!v.imageUrl && !v.aspectRatio) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['aspectRatio'],
-        message: 'aspectRatio is required for text-to-video (no imageUrl)',
-      });
-    }
-  });
+  .superRefine(checkGenerateRules);
 export type GenerateRequest = z.infer<typeof GenerateRequest>;
 
 export const ExtendRequest = z

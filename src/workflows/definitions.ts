@@ -5,7 +5,15 @@
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { z } from 'zod';
-import { AspectRatio, Duration, HttpUrl, Prompt, Quality, describeZodError } from '../runway/schemas';
+import {
+  AspectRatio,
+  Duration,
+  HttpUrl,
+  Prompt,
+  Quality,
+  checkGenerateRules,
+  describeZodError,
+} from '../runway/schemas';
 
 export const WORKFLOW_TASK_QUEUE = 'long-video';
 export const PROVIDER_TASK_QUEUE = 'long-video-provider';
@@ -42,22 +50,7 @@ export const LongVideoInput = z
     options: ChainOptions.default(ChainOptions.parse({})),
   })
   .strict()
-  .superRefine((v, ctx) => {
-    if (v.quality === '1080p' && v.duration === 10) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['quality'],
-        message: '1080p is only available with a 5 s duration',
-      });
-    }
-    if (!v.imageUrl && !v.aspectRatio) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['aspectRatio'],
-        message: 'aspectRatio is required without imageUrl',
-      });
-    }
-  });
+  .superRefine(checkGenerateRules);
 export type LongVideoInput = z.input<typeof LongVideoInput>;
 export type ResolvedInput = z.output<typeof LongVideoInput>;
 

@@ -12,7 +12,8 @@ import { RunwayClient } from './runway/client';
 import { PROVIDER_TASK_QUEUE, WORKFLOW_TASK_QUEUE } from './workflows/definitions';
 
 /** Heartbeats of the provider queue leave within this; a failing create waits for its last one. */
-const HEARTBEAT_FLUSH_MS = 100;
+const HEARTBEAT_THROTTLE_MS = 5;
+const HEARTBEAT_FLUSH_MS = 50;
 
 export interface RunningWorkers {
   /** Resolves when both workers have stopped. */
@@ -55,7 +56,7 @@ export async function startWorkers(
     maxTaskQueueActivitiesPerSecond: config.PROVIDER_RATE_LIMIT_PER_SECOND,
     maxConcurrentActivityTaskExecutions: config.PROVIDER_CONCURRENCY,
     // A create's task id must reach the server at once: a crash right after must find it.
-    maxHeartbeatThrottleInterval: HEARTBEAT_FLUSH_MS / 2,
+    maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_MS,
   });
   const done = Promise.all([workflows.run(), provider.run()]).then(() => undefined);
   return {

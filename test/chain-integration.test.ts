@@ -8,7 +8,12 @@ import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import type { LedgerEntry } from '../src/simulator/provider';
-import { type ChainProgress, type LongVideoInput, WORKFLOW_TASK_QUEUE } from '../src/workflows/definitions';
+import {
+  type ChainProgress,
+  type LongVideoInput,
+  WORKFLOW_TASK_QUEUE,
+  progressQuery,
+} from '../src/workflows/definitions';
 import { API_KEY, CALLBACK_SECRET, type Stack, callbackEnv, startStack } from './support/stack';
 import { eventually } from './support/simulator';
 import { quietRuntime } from './support/temporal';
@@ -110,7 +115,12 @@ test('kill -9 of the worker mid-chain: a new worker finishes it, one charge per 
       },
     ],
   });
-  await eventually(async () => ((await stack.sim.admin.ledger()).length >= 2 ? true : undefined), 60_000);
+  // Killed while segment 2 generates: its create is answered and recorded, its wait is in flight.
+  // (A kill inside a create is the activity's heartbeat adoption, covered in activities.test.ts.)
+  await eventually(async () => {
+    const progress = await handle.query(progressQuery);
+    return progress.segments[1]?.state === 'generating' ? true : undefined;
+  }, 60_000);
   await first.kill('SIGKILL');
   const second = await stack.startWorker(env);
   try {

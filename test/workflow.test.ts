@@ -4,122 +4,27 @@
  * completion, failed tasks, non-retryable errors, 429 with Retry-After, ambiguous creates, cancellation.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { WorkflowFailedError } from '@temporalio/client';
-import type { createProviderActivities, SubmitInput, SubmitResult } from '../src/activities/provider';
 import {
   type ChainProgress,
   FailureTypes,
-  type LongVideoInput,
-  PROVIDER_TASK_QUEUE,
-  type TaskOutcome,
-  WORKFLOW_TASK_QUEUE,
   progressQuery,
+  resumeUpdate,
   taskFinishedSignal,
 } from '../src/workflows/definitions';
-import { createTimeSkippingEnv } from './support/temporal';
+import {
+  INPUT,
+  ScriptedProvider,
+  env,
+  start,
+  useTimeSkippingEnv,
+  waitFor,
+  waitForProgress,
+  withWorkers,
+} from './support/scripted-chain';
 
 jest.setTimeout(120_000);
-
-type Activities = ReturnType<typeof createProviderActivities>;
-
-/** A scripted provider: tasks finish after `pollsToFinish` looks; hooks let a test inject failures. */
-class ScriptedProvider {
-  creates: Array<{ kind: 'generate' | 'extend'; input: SubmitInput<{ prompt: string; taskId?: string }> }> =
-    [];
-  polls = 0;
-  pollsToFinish = 2;
-  failTasks = new Set<number>(); // create numbers (1-based) whose task ends in fail
-  onCreate?: (n: number) => void;
-  pollNeverFinishes = false;
-
-  activities(): Activities {
-    const create =
-      (kind: 'generate' | 'extend') =>
-      async (input: SubmitInput<never>): Promise<SubmitResult> => {
-        this.creates.push({ kind, input });
-        const n = this.creates.length;
-        this.onCreate?.(n);
-        return { taskId: `task-${n}`, adopted: false, callbacks: true };
-      };
-    return {
-      submitGeneration: create('generate'),
-      submitExtension: create('extend'),
-      awaitTaskResult: async ({ taskId }: { taskId: string }): Promise<TaskOutcome> => {
-        this.polls++;
-        const n = Number(taskId.split('-')[1]);
-        if (this.pollNeverFinishes || this.polls % this.pollsToFinish !== 0) {
-          throw ApplicationFailure.create({ type: FailureTypes.TaskNotFinished, message: 'generating' });
-        }
-        return this.outcome(n);
-      },
-    } as unknown as Activities;
-  }
-
-  outcome(n: number): TaskOutcome {
-    const c = this.creates[n - 1]!;
-    const parentTaskId = c.input.request.taskId ?? '';
-    if (this.failTasks.has(n)) {
-      return {
-        taskId: `task-${n}`,
-        state: 'fail',
-        parentTaskId,
-        prompt: c.input.request.prompt,
-        failCode: '501',
-        failMsg: 'Generation failed',
-      };
-    }
-    return {
-      taskId: `task-${n}`,
-      state: 'success',
-      parentTaskId,
-      prompt: c.input.request.prompt,
-      videoUrl: `https://files/task-${n}.mp4`,
-      imageUrl: `https://files/task-${n}.png`,
-    };
-  }
-}
-
-const INPUT: LongVideoInput = {
-  prompts: ['a seed sprouts', 'it grows into a tree', 'the tree blossoms'],
-  aspectRatio: '16:9',
-  options: { pollIntervalMs: 1000, callbackGraceMs: 60_000 },
-};
-
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  bundle = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../src/workflows'),
-    logger: quietLogger(),
-  });
-});
-afterAll(() => env?.teardown());
-
-async function withWorkers<T>(provider: ScriptedProvider, fn: () => Promise<T>): Promise<T> {
-  const workflows = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: WORKFLOW_TASK_QUEUE,
-    workflowBundle: bundle,
-  });
-  const activities = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: PROVIDER_TASK_QUEUE,
-    activities: provider.activities(),
-  });
-  return workflows.runUntil(activities.runUntil(fn));
-}
-
-let ids = 0;
-const start = (input: unknown = INPUT) =>
-  env.client.workflow.start('longVideo', {
-    taskQueue: WORKFLOW_TASK_QUEUE,
-    workflowId: `chain-${++ids}`,
-    args: [input],
-  });
+useTimeSkippingEnv();
 
 test('the happy chain: one generation, then each segment extends the previous task', async () => {
   const provider = new ScriptedProvider();
@@ -174,7 +79,7 @@ test('a callback for another attempt or task is not taken for this one', async (
   expect(result.segments[0]).toMatchObject({ taskId: 'task-1', completedBy: 'poll' });
 });
 
-test('a task that fails is resubmitted, up to the limit, then the chain fails with the reason', async () => {
+test('a task that fails is resubmitted; past the limit the chain pauses with the reason, and resume goes on', async () => {
   const provider = new ScriptedProvider();
   provider.failTasks = new Set([2, 3]); // segment 2 fails twice, then succeeds
   const result = await withWorkers(provider, async () =>
@@ -185,14 +90,48 @@ test('a task that fails is resubmitted, up to the limit, then the chain fails wi
 
   const failing = new ScriptedProvider();
   failing.failTasks = new Set([1, 2]);
-  const err = await withWorkers(failing, async () =>
-    (await start({ ...INPUT, prompts: ['a'], options: { ...INPUT.options, maxTaskFailures: 1 } }))
-      .result()
-      .catch((e) => e),
-  );
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  expect(err.cause.message).toMatch(/segment 1 failed 2 times; the provider said: 501 Generation failed/);
-  expect(failing.creates).toHaveLength(2);
+  const resumed = await withWorkers(failing, async () => {
+    const handle = await start({
+      ...INPUT,
+      prompts: ['a'],
+      options: { ...INPUT.options, maxTaskFailures: 1 },
+    });
+    const paused = await waitForProgress(handle, (p) => p.state === 'paused');
+    expect(paused.paused).toMatchObject({ by: 'failure budget' });
+    expect(paused.reason).toMatch(/segment 1 failed 2 times; the provider said: 501 Generation failed/);
+    expect(failing.creates).toHaveLength(2);
+    await handle.executeUpdate(resumeUpdate, { args: [{ by: 'test' }] });
+    return handle.result();
+  });
+  expect(resumed).toMatchObject({ state: 'completed' });
+  expect(resumed.segments[0]).toMatchObject({ taskId: 'task-3', attempts: 3 });
+});
+
+test('402 pauses the chain (nothing is lost), and resume after a top-up goes on', async () => {
+  const provider = new ScriptedProvider();
+  let credits = false;
+  provider.onCreate = (n) => {
+    if (n === 2 && !credits) {
+      provider.creates.pop();
+      throw ApplicationFailure.create({
+        type: 'InsufficientCreditsError',
+        message: 'extend: 402 Insufficient credits',
+        nonRetryable: true,
+      });
+    }
+  };
+  const result = await withWorkers(provider, async () => {
+    const handle = await start();
+    const paused = await waitForProgress(handle, (p) => p.state === 'paused');
+    expect(paused.reason).toMatch(/out of credits: .*402 Insufficient credits/);
+    expect(paused.paused!.by).toBe('provider (402)');
+    expect(paused.segments.map((s) => s.state)).toEqual(['succeeded', 'pending', 'pending']);
+    credits = true;
+    await handle.executeUpdate(resumeUpdate, { args: [{}] });
+    return handle.result();
+  });
+  expect(result.state).toBe('completed');
+  expect(provider.creates).toHaveLength(3);
 });
 
 test('a non-retryable provider error ends the chain with the provider message, after no retry', async () => {
@@ -200,13 +139,13 @@ test('a non-retryable provider error ends the chain with the provider message, a
   provider.onCreate = (n) => {
     if (n === 2)
       throw ApplicationFailure.create({
-        type: 'InsufficientCreditsError',
-        message: 'extend: 402 Insufficient credits',
+        type: 'UnauthorizedError',
+        message: 'extend: 401 Invalid API key',
         nonRetryable: true,
       });
   };
   const err = await withWorkers(provider, async () => (await start()).result().catch((e) => e));
-  expect(err.cause.message).toMatch(/402 Insufficient credits/);
+  expect(err.cause.message).toMatch(/401 Invalid API key/);
   expect(provider.creates).toHaveLength(2);
 });
 
@@ -252,7 +191,7 @@ test('an ambiguous create adopts the task its callback names, and pays nothing m
   expect(provider.creates).toHaveLength(1);
 });
 
-test('an ambiguous create with no callback stops the chain (policy stop) with a message naming the segment', async () => {
+test('an ambiguous create with no callback pauses the chain with a message naming the segment', async () => {
   const provider = new ScriptedProvider();
   provider.onCreate = (n) => {
     if (n === 2)
@@ -263,8 +202,14 @@ test('an ambiguous create with no callback stops the chain (policy stop) with a 
         details: [{ callbacks: true }],
       });
   };
-  const err = await withWorkers(provider, async () => (await start()).result().catch((e) => e));
-  expect(err.cause.message).toMatch(/segment 2: .*No callback arrived within 60000 ms/);
+  const paused = await withWorkers(provider, async () => {
+    const handle = await start();
+    await waitFor(() => provider.creates.length >= 2);
+    await env.sleep('61s'); // past the callback grace window, in skipped time
+    return waitForProgress(handle, (p) => p.state === 'paused');
+  });
+  expect(paused.reason).toMatch(/segment 2: .*No callback arrived within 60000 ms/);
+  expect(paused.paused!.by).toBe('never-pay-twice guard');
   expect(provider.creates).toHaveLength(2);
 });
 
@@ -316,16 +261,3 @@ test('invalid input fails at once, before any paid call', async () => {
   expect(err.cause.message).toMatch(/aspectRatio is required/);
   expect(provider.creates).toHaveLength(0);
 });
-
-async function waitFor(check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function quietLogger() {
-  const noop = () => undefined;
-  return { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
-}

@@ -77,6 +77,7 @@ export async function chainProgress(client: Client, workflowId: string): Promise
     return {
       state: 'failed',
       reason,
+      run: 1,
       segmentsDone: 0,
       segmentsTotal: 0,
       segments: [],
@@ -113,7 +114,13 @@ export function chainSummary(workflowId: string, progress: ChainProgress) {
 }
 
 /** Exit codes scripts can rely on. */
-export const EXIT: Record<ChainState, number> = { completed: 0, running: 0, failed: 1, cancelled: 3 };
+export const EXIT: Record<ChainState, number> = {
+  completed: 0,
+  running: 0,
+  paused: 5,
+  failed: 1,
+  cancelled: 3,
+};
 
 const SYMBOL: Record<string, string> = {
   pending: '·',

@@ -1,41 +1,83 @@
 /**
- * The chain's state as people see it: the `progress` query, the Web UI's current details (a Markdown
+ * The chain's state and how people see it: the `progress` query, the Web UI's current details (a Markdown
  * table of segments) and the search attributes. Every transition goes through here, so the three never
  * disagree. Workflow code: deterministic, time from the workflow clock.
  */
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
-import type { ChainProgress, ChainState, ResolvedInput, SegmentState, TaskOutcome } from './definitions';
+import type {
+  ChainCarry,
+  ChainProgress,
+  ChainState,
+  PauseState,
+  ResolvedInput,
+  SegmentState,
+  TaskOutcome,
+} from './definitions';
 import { LongVideoSegmentsDone, LongVideoSegmentsTotal, LongVideoState } from '../temporal/search-attributes';
 
 const now = () => new Date().toISOString(); // the workflow clock: deterministic under replay
 
+const pendingSegment = (index: number, prompt: string): SegmentState => ({
+  index,
+  prompt,
+  state: 'pending',
+  attempts: 0,
+  failures: 0,
+});
+
 export class ChainView {
   readonly segments: SegmentState[];
-  private state: ChainState = 'running';
+  paused?: PauseState;
+  private state: Exclude<ChainState, 'paused'> = 'running';
   private reason?: string;
-  private readonly startedAt = now();
-  private updatedAt = this.startedAt;
+  private readonly startedAt: string;
+  private readonly run: number;
+  private updatedAt: string;
 
   constructor(input: ResolvedInput) {
-    this.segments = input.prompts.map((prompt, i) => ({
-      index: i + 1,
-      prompt,
-      state: 'pending',
-      attempts: 0,
-    }));
+    const carry = input.carry;
+    this.segments = carry
+      ? carry.segments.map((s) => ({ ...s }))
+      : input.prompts.map((prompt, i) => pendingSegment(i + 1, prompt));
+    this.paused = carry?.paused;
+    this.startedAt = carry?.startedAt ?? now();
+    this.run = (carry?.runs ?? 0) + 1;
+    this.updatedAt = this.startedAt;
     this.publish();
   }
 
   progress(): ChainProgress {
     return {
-      state: this.state,
-      ...(this.reason ? { reason: this.reason } : {}),
+      state: this.paused && this.state === 'running' ? 'paused' : this.state,
+      ...(this.reason ? { reason: this.reason } : this.paused ? { reason: this.paused.reason } : {}),
+      ...(this.paused ? { paused: { ...this.paused } } : {}),
+      run: this.run,
       segmentsDone: this.done(),
       segmentsTotal: this.segments.length,
       segments: this.segments.map((s) => ({ ...s })),
       startedAt: this.startedAt,
       updatedAt: this.updatedAt,
     };
+  }
+
+  /** Everything a next run needs to go on where this one stops. */
+  carry(): ChainCarry {
+    return {
+      segments: this.segments.map((s) => ({ ...s })),
+      ...(this.paused ? { paused: { ...this.paused } } : {}),
+      startedAt: this.startedAt,
+      runs: this.run,
+    };
+  }
+
+  /** The first segment not yet succeeded, if any. */
+  next(): SegmentState | undefined {
+    return this.segments.find((s) => s.state !== 'succeeded');
+  }
+
+  /** The task a segment continues: the previous segment's. */
+  previousTaskId(segment: SegmentState): string | undefined {
+    return segment.index > 1 ? this.segments[segment.index - 2]!.taskId : undefined;
   }
 
   submitting(segment: SegmentState, attempt: number): void {
@@ -52,44 +94,81 @@ export class ChainView {
   succeeded(segment: SegmentState, outcome: TaskOutcome, by: 'callback' | 'poll'): void {
     Object.assign(segment, {
       state: 'succeeded',
+      taskId: outcome.taskId,
       videoUrl: outcome.videoUrl,
       imageUrl: outcome.imageUrl,
       completedAt: now(),
       completedBy: by,
     });
+    delete segment.lastError;
     this.publish();
   }
 
   taskFailed(segment: SegmentState, outcome: TaskOutcome): void {
     Object.assign(segment, {
       state: 'failed',
+      failures: segment.failures + 1,
       lastError: `task ${outcome.taskId} failed: ${outcome.failCode ?? ''} ${outcome.failMsg ?? ''}`.trim(),
     });
     this.publish();
   }
 
-  finish(state: Exclude<ChainState, 'running'>, reason?: string): void {
+  /** A create that made nothing, or whose task we gave up on: the segment is to be submitted again. */
+  notSubmitted(segment: SegmentState, error: string): void {
+    Object.assign(segment, { state: 'pending', lastError: error });
+    delete segment.taskId;
+    this.publish();
+  }
+
+  pause(reason: string, by: string): void {
+    this.paused = { reason, by, at: now() };
+    this.publish();
+  }
+
+  resume(): void {
+    this.paused = undefined;
+    for (const s of this.segments) s.failures = 0;
+    this.publish();
+  }
+
+  /** Forget segments `from`..end (they will be generated again), optionally with a new prompt for `from`. */
+  redo(from: number, prompt?: string): void {
+    for (const s of this.segments.slice(from - 1)) {
+      this.segments[s.index - 1] = pendingSegment(s.index, s.index === from && prompt ? prompt : s.prompt);
+    }
+    this.publish();
+  }
+
+  append(prompts: string[]): void {
+    for (const prompt of prompts) this.segments.push(pendingSegment(this.segments.length + 1, prompt));
+    this.publish();
+  }
+
+  finish(state: 'completed' | 'cancelled' | 'failed', reason?: string): void {
     this.state = state;
     this.reason = reason;
     this.publish();
   }
 
-  private done(): number {
+  done(): number {
     return this.segments.filter((s) => s.state === 'succeeded').length;
   }
 
   private publish(): void {
     this.updatedAt = now();
+    const { state } = this.progress();
     upsertSearchAttributes([
-      { key: LongVideoState, value: this.state },
+      { key: LongVideoState, value: state },
       { key: LongVideoSegmentsDone, value: this.done() },
       { key: LongVideoSegmentsTotal, value: this.segments.length },
     ]);
-    setCurrentDetails(this.details());
+    setCurrentDetails(this.details(state));
   }
 
-  private details(): string {
-    const head = `**${this.state}**${this.reason ? `: ${this.reason}` : ''} · ${this.done()}/${this.segments.length} segments`;
+  private details(state: ChainState): string {
+    const why = this.reason ?? this.paused?.reason;
+    const who = this.paused ? ` (paused by ${this.paused.by} at ${this.paused.at})` : '';
+    const head = `**${state}**${why ? `: ${why}` : ''}${who} · ${this.done()}/${this.segments.length} segments · run ${this.run}`;
     const rows = this.segments.map((s) => {
       const video = s.videoUrl ? `[video](${s.videoUrl})` : '';
       const prompt = s.prompt.replace(/\s+/g, ' ').replace(/\|/g, '\\|').slice(0, 60);

@@ -3,7 +3,7 @@
  * as the `progress` query shows it, the signal the callback receiver sends, and the queue names.
  * Imported by the workflow, the activities, the receiver and the CLI; declared nowhere else.
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import {
   AspectRatio,
@@ -35,9 +35,47 @@ export const ChainOptions = z
     ambiguousCreatePolicy: z.enum(['stop', 'resubmit']).default('stop'),
     /** The longest one create or read call may take, from the activity's start. */
     providerCallTimeoutMs: z.number().int().min(100).max(600_000).default(45_000),
+    /** Start a new run (continue-as-new) after this many segments, or sooner when Temporal suggests it. */
+    continueAsNewEvery: z.number().int().min(1).max(10_000).default(100),
   })
   .strict();
 export type ChainOptions = z.infer<typeof ChainOptions>;
+
+export const SegmentStatus = z.enum(['pending', 'submitting', 'generating', 'succeeded', 'failed']);
+export type SegmentStatus = z.infer<typeof SegmentStatus>;
+
+export const SegmentState = z.object({
+  /** 1-based. */
+  index: z.number().int().min(1),
+  prompt: Prompt,
+  state: SegmentStatus,
+  taskId: z.string().optional(),
+  videoUrl: z.string().optional(),
+  imageUrl: z.string().optional(),
+  /** Creates submitted for this segment (tasks that failed are resubmitted). */
+  attempts: z.number().int().min(0),
+  /** Tasks of this segment that ended in `fail` since the chain last paused for it. */
+  failures: z.number().int().min(0).default(0),
+  submittedAt: z.string().optional(),
+  completedAt: z.string().optional(),
+  /** How the success was learned: the provider's callback or a poll. */
+  completedBy: z.enum(['callback', 'poll']).optional(),
+  lastError: z.string().optional(),
+});
+export type SegmentState = z.infer<typeof SegmentState>;
+
+export const PauseState = z.object({ reason: z.string(), at: z.string(), by: z.string() });
+export type PauseState = z.infer<typeof PauseState>;
+
+/** What a new run of a chain starts from: a continue-as-new, or `long-video resume` of a closed chain. */
+export const ChainCarry = z.object({
+  segments: z.array(SegmentState).min(1),
+  paused: PauseState.optional(),
+  startedAt: z.string(),
+  /** Runs before this one, for `progress`. */
+  runs: z.number().int().min(1),
+});
+export type ChainCarry = z.infer<typeof ChainCarry>;
 
 export const LongVideoInput = z
   .object({
@@ -48,6 +86,7 @@ export const LongVideoInput = z
     imageUrl: HttpUrl.optional(),
     waterMark: z.string().max(200).optional(),
     options: ChainOptions.default(ChainOptions.parse({})),
+    carry: ChainCarry.optional(),
   })
   .strict()
   .superRefine(checkGenerateRules);
@@ -68,31 +107,15 @@ export class InvalidChainInput extends Error {
   }
 }
 
-export type SegmentStatus = 'pending' | 'submitting' | 'generating' | 'succeeded' | 'failed';
-
-export interface SegmentState {
-  /** 1-based. */
-  index: number;
-  prompt: string;
-  state: SegmentStatus;
-  taskId?: string;
-  videoUrl?: string;
-  imageUrl?: string;
-  /** Creates submitted for this segment (tasks that failed are resubmitted). */
-  attempts: number;
-  submittedAt?: string;
-  completedAt?: string;
-  /** How the success was learned: the provider's callback or a poll. */
-  completedBy?: 'callback' | 'poll';
-  lastError?: string;
-}
-
-export type ChainState = 'running' | 'completed' | 'cancelled' | 'failed';
+export type ChainState = 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
 
 export interface ChainProgress {
   state: ChainState;
-  /** Why the chain stopped, when it did not complete. */
+  /** Why the chain stopped or paused, when it did not complete. */
   reason?: string;
+  paused?: PauseState;
+  /** Which run of the workflow this is (continue-as-new starts a new one). */
+  run: number;
   segmentsDone: number;
   segmentsTotal: number;
   segments: SegmentState[];
@@ -119,6 +142,18 @@ export interface TaskFinishedSignal extends TaskOutcome {
 }
 
 export const progressQuery = defineQuery<ChainProgress>('progress');
+
+/** Who asks: shown in `progress` and the Web UI as who paused or changed the chain. */
+export interface OperatorRequest {
+  by?: string;
+}
+export const pauseUpdate = defineUpdate<ChainProgress, [OperatorRequest & { reason?: string }]>('pause');
+export const resumeUpdate = defineUpdate<ChainProgress, [OperatorRequest]>('resume');
+/** Discard segments `from`..end and continue from segment `from - 1`'s task, optionally with a new prompt. */
+export const redoUpdate = defineUpdate<ChainProgress, [OperatorRequest & { from: number; prompt?: string }]>(
+  'redo',
+);
+export const appendUpdate = defineUpdate<ChainProgress, [OperatorRequest & { prompts: string[] }]>('append');
 export const taskFinishedSignal = defineSignal<[TaskFinishedSignal]>('taskFinished');
 
 /** Activity failure types the workflow tells apart. */

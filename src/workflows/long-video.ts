@@ -1,20 +1,26 @@
 /**
  * The long-video chain: generate segment 1, wait until it succeeds, then extend the previous segment's
  * task once per further prompt. Each wait is a race between the provider's callback (a signal from our
- * receiver) and a poll on the provider queue; a task that fails is resubmitted a few times; a create whose
- * answer was lost is never blindly resubmitted.
+ * receiver) and a poll on the provider queue. A task that fails is resubmitted a few times; a create whose
+ * answer was lost is never blindly resubmitted. Operators pause, resume, redo and append through updates;
+ * long chains continue as new runs with their whole state.
  */
 import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  ContinueAsNew,
+  allHandlersFinished,
   condition,
+  continueAsNew,
   isCancellation,
   proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createProviderActivities, SubmitResult } from '../activities/provider';
+import { Prompt } from '../runway/schemas';
+import { ChainView } from './chain-view';
 import {
   type ChainProgress,
   FailureTypes,
@@ -23,20 +29,92 @@ import {
   type SegmentState,
   type TaskFinishedSignal,
   type TaskOutcome,
+  appendUpdate,
   parseLongVideoInput,
+  pauseUpdate,
   progressQuery,
+  redoUpdate,
+  resumeUpdate,
   taskFinishedSignal,
 } from './definitions';
-import { ChainView } from './chain-view';
 
 type ProviderActivities = ReturnType<typeof createProviderActivities>;
 
+/** Why a segment could not go on: the chain pauses and says so. */
+class PauseChain extends Error {
+  constructor(
+    readonly reason: string,
+    readonly by: string,
+  ) {
+    super(reason);
+  }
+}
+
 export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
   const input = validate(rawInput);
-  const view = new ChainView(input);
+  const chain = new ChainView(input);
   const callbacks = new Map<string, TaskFinishedSignal>();
-  setHandler(progressQuery, () => view.progress());
+  /** The segment whose create or wait is in flight: paid for, so it is seen through. */
+  let inFlight: SegmentState | undefined;
+  /** Redo requests waiting for the in-flight call to end; no new call starts meanwhile. */
+  let redosWaiting = 0;
+  let segmentsThisRun = 0;
+
+  setHandler(progressQuery, () => chain.progress());
   setHandler(taskFinishedSignal, (s) => void callbacks.set(`${s.segment}:${s.attempt}`, s));
+  setHandler(
+    pauseUpdate,
+    ({ by, reason }) => {
+      chain.pause(reason || 'paused by an operator', by || 'operator');
+      return chain.progress();
+    },
+    {
+      validator: (_request) => {
+        if (chain.paused) reject('the chain is already paused');
+      },
+    },
+  );
+  setHandler(
+    resumeUpdate,
+    (_request) => {
+      chain.resume();
+      return chain.progress();
+    },
+    {
+      validator: (_request) => {
+        if (!chain.paused) reject('the chain is not paused');
+      },
+    },
+  );
+  setHandler(
+    redoUpdate,
+    async ({ from, prompt }) => {
+      redosWaiting++;
+      try {
+        await condition(() => !inFlight || inFlight.index < from);
+        chain.redo(from, prompt);
+      } finally {
+        redosWaiting--;
+      }
+      return chain.progress();
+    },
+    {
+      validator: ({ from, prompt }) => {
+        if (!Number.isInteger(from) || from < 1 || from > chain.segments.length) {
+          reject(`--from must be a segment number between 1 and ${chain.segments.length}`);
+        }
+        if (prompt !== undefined) checkPrompts([prompt]);
+      },
+    },
+  );
+  setHandler(
+    appendUpdate,
+    ({ prompts }) => {
+      chain.append(prompts);
+      return chain.progress();
+    },
+    { validator: ({ prompts }) => checkPrompts(prompts) },
+  );
 
   const { submitGeneration, submitExtension } = proxyActivities<ProviderActivities>({
     taskQueue: PROVIDER_TASK_QUEUE,
@@ -61,30 +139,25 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
   async function submit(
     segment: SegmentState,
     attempt: number,
-    previousTaskId?: string,
   ): Promise<{ taskId: string; attempt: number }> {
-    view.submitting(segment, attempt);
+    chain.submitting(segment, attempt);
+    const previousTaskId = chain.previousTaskId(segment);
     const target = { workflowId: workflowInfo().workflowId, segment: segment.index, attempt };
-    const label = `${previousTaskId ? 'extend' : 'generate'} ${segment.index}/${input.prompts.length}`;
+    const label = `${previousTaskId ? 'extend' : 'generate'} ${segment.index}/${chain.segments.length}`;
     let result: SubmitResult;
     try {
       result = previousTaskId
         ? await submitExtension.executeWithOptions({ summary: label }, [
-            {
-              ...target,
-              request: {
-                taskId: previousTaskId,
-                prompt: segment.prompt,
-                quality: input.quality,
-                waterMark: input.waterMark,
-              },
-            },
+            { ...target, request: extendRequest(input, segment.prompt, previousTaskId) },
           ])
         : await submitGeneration.executeWithOptions({ summary: label }, [
             { ...target, request: generateRequest(input, segment.prompt) },
           ]);
     } catch (err) {
       const failure = applicationFailure(err);
+      if (failure?.type === FailureTypes.InsufficientCredits) {
+        throw new PauseChain(`out of credits: ${failure.message}`, 'provider (402)');
+      }
       if (failure?.type !== FailureTypes.AmbiguousCreate) throw err;
       const [{ callbacks: usesCallbacks }] = failure.details as [{ callbacks: boolean }];
       const key = `${segment.index}:${attempt}`;
@@ -95,80 +168,107 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
       if (usesCallbacks && (await condition(isOurs, input.options.callbackGraceMs))) {
         return { taskId: callbacks.get(key)!.taskId, attempt }; // the task exists after all: adopt it
       }
-      if (input.options.ambiguousCreatePolicy === 'resubmit')
-        return submit(segment, attempt + 1, previousTaskId);
-      throw ApplicationFailure.create({
-        type: FailureTypes.AmbiguousCreate,
-        nonRetryable: true,
-        message:
-          `segment ${segment.index}: ${failure.message}. No callback arrived within ` +
-          `${input.options.callbackGraceMs} ms; check the provider's dashboard or ledger for a task with ` +
-          `prompt "${segment.prompt.slice(0, 60)}" before resuming, to avoid paying twice.`,
-      });
+      if (input.options.ambiguousCreatePolicy === 'resubmit') return submit(segment, attempt + 1);
+      throw new PauseChain(
+        `segment ${segment.index}: ${failure.message}. No callback arrived within ` +
+          `${input.options.callbackGraceMs} ms; check the provider's dashboard for a task with prompt ` +
+          `"${segment.prompt.slice(0, 60)}" before resuming: resuming submits it again.`,
+        'never-pay-twice guard',
+      );
     }
     return { taskId: result.taskId, attempt };
   }
 
   /** Wait for a task's end: the callback for this create, or a poll, whichever comes first. */
-  async function awaitOutcome(
-    segment: SegmentState,
-    attempt: number,
-    taskId: string,
-  ): Promise<TaskOutcome & { by: 'callback' | 'poll' }> {
+  async function awaitOutcome(segment: SegmentState, attempt: number, taskId: string) {
     const key = `${segment.index}:${attempt}`;
     const scope = new CancellationScope();
-    const polled = scope.run(() =>
-      awaitTaskResult.executeWithOptions({ summary: `await ${segment.index}/${input.prompts.length}` }, [
-        { taskId },
-      ]),
-    );
+    const summary = `await ${segment.index}/${chain.segments.length}`;
+    const polled = scope.run(() => awaitTaskResult.executeWithOptions({ summary }, [{ taskId }]));
     polled.catch(() => undefined); // cancelled when the callback wins
     const signalled = condition(() => callbacks.get(key)?.taskId === taskId);
     const winner = await Promise.race([
-      polled.then((o) => ({ ...o, by: 'poll' as const })),
-      signalled.then(() => ({ ...callbacks.get(key)!, by: 'callback' as const })),
+      polled.then((o): TaskOutcome & { by: 'callback' | 'poll' } => ({ ...o, by: 'poll' })),
+      signalled.then((): TaskOutcome & { by: 'callback' | 'poll' } => ({
+        ...callbacks.get(key)!,
+        by: 'callback',
+      })),
     ]);
     scope.cancel();
     return winner;
   }
 
-  try {
-    let previousTaskId: string | undefined;
-    for (const segment of view.segments) {
-      for (let failures = 0; ;) {
-        const { taskId, attempt } = await submit(segment, segment.attempts + 1, previousTaskId);
-        view.generating(segment, taskId);
-        const outcome = await awaitOutcome(segment, attempt, taskId);
-        if (outcome.state === 'success') {
-          view.succeeded(segment, outcome, outcome.by);
-          break;
-        }
-        view.taskFailed(segment, outcome);
-        if (++failures > input.options.maxTaskFailures) {
-          throw ApplicationFailure.create({
-            type: 'TaskFailed',
-            nonRetryable: true,
-            message:
-              `segment ${segment.index} failed ${failures} times; the provider said: ${outcome.failCode ?? ''} ${outcome.failMsg ?? 'no reason'}`.trim(),
-          });
-        }
+  /** One segment, from create (or a task carried over from an earlier run) to success or failure. */
+  async function runSegment(segment: SegmentState): Promise<void> {
+    inFlight = segment;
+    try {
+      // A task created by an earlier run is awaited, never paid again.
+      const carried = segment.state === 'generating' && segment.taskId;
+      const { taskId, attempt } = carried
+        ? { taskId: segment.taskId!, attempt: segment.attempts }
+        : await submit(segment, segment.attempts + 1);
+      chain.generating(segment, taskId);
+      const outcome = await awaitOutcome(segment, attempt, taskId);
+      if (outcome.state === 'success') {
+        chain.succeeded(segment, outcome, outcome.by);
+        segmentsThisRun++;
+        return;
       }
-      previousTaskId = segment.taskId;
+      chain.taskFailed(segment, outcome);
+      if (segment.failures > input.options.maxTaskFailures) {
+        const said = `${outcome.failCode ?? ''} ${outcome.failMsg ?? 'no reason'}`.trim();
+        throw new PauseChain(
+          `segment ${segment.index} failed ${segment.failures} times; the provider said: ${said}`,
+          'failure budget',
+        );
+      }
+    } finally {
+      inFlight = undefined;
     }
-    view.finish('completed');
-    return view.progress();
+  }
+
+  try {
+    for (;;) {
+      // No new paid call while paused or while a redo is being applied.
+      await condition(() => !chain.paused && redosWaiting === 0);
+      const segment = chain.next();
+      if (!segment) {
+        // Updates that arrived with the last segment (an append, say) count before the chain closes.
+        await condition(allHandlersFinished);
+        if (chain.next()) continue;
+        break;
+      }
+      if (workflowInfo().continueAsNewSuggested || segmentsThisRun >= input.options.continueAsNewEvery) {
+        await condition(allHandlersFinished);
+        return await continueAsNew<typeof longVideo>({
+          ...input,
+          prompts: chain.segments.map((s) => s.prompt),
+          carry: chain.carry(),
+        });
+      }
+      try {
+        await runSegment(segment);
+      } catch (err) {
+        if (!(err instanceof PauseChain)) throw err;
+        if (segment.state !== 'failed') chain.notSubmitted(segment, err.reason);
+        chain.pause(err.reason, err.by);
+      }
+    }
+    chain.finish('completed');
+    return chain.progress();
   } catch (err) {
+    if (err instanceof ContinueAsNew) throw err;
     if (isCancellation(err)) {
-      await CancellationScope.nonCancellable(async () => view.finish('cancelled', 'cancelled by request'));
+      await CancellationScope.nonCancellable(async () => chain.finish('cancelled', 'cancelled by request'));
       throw err;
     }
     const reason = applicationFailure(err)?.message ?? (err as Error).message;
-    view.finish('failed', reason);
+    chain.finish('failed', reason);
     throw ApplicationFailure.create({
       type: 'ChainFailed',
       nonRetryable: true,
       message: reason,
-      details: [view.progress()],
+      details: [chain.progress()],
     });
   }
 }
@@ -185,12 +285,35 @@ function validate(rawInput: unknown): ResolvedInput {
   }
 }
 
+/** Update validators reject by throwing; the caller sees the message and nothing changes. */
+function reject(message: string): never {
+  throw new Error(message);
+}
+
+function checkPrompts(prompts: unknown): void {
+  if (!Array.isArray(prompts) || prompts.length === 0) reject('give at least one prompt');
+  if (prompts.length > 1000) reject('at most 1000 prompts at once');
+  for (const p of prompts) {
+    const parsed = Prompt.safeParse(p);
+    if (!parsed.success) reject(parsed.error.issues[0]?.message ?? 'invalid prompt');
+  }
+}
+
 function generateRequest(input: ResolvedInput, prompt: string) {
   return {
     prompt,
     duration: input.duration,
     quality: input.quality,
     ...(input.imageUrl ? { imageUrl: input.imageUrl } : { aspectRatio: input.aspectRatio }),
+    ...(input.waterMark ? { waterMark: input.waterMark } : {}),
+  };
+}
+
+function extendRequest(input: ResolvedInput, prompt: string, taskId: string) {
+  return {
+    taskId,
+    prompt,
+    quality: input.quality,
     ...(input.waterMark ? { waterMark: input.waterMark } : {}),
   };
 }

@@ -1,0 +1,235 @@
+/**
+ * Operator control in the time-skipping environment: pause and resume, redo from a segment, append, their
+ * races with a segment's completion, continue-as-new with the whole state, and a run seeded with the
+ * state of an earlier one.
+ */
+import {
+  type ChainProgress,
+  appendUpdate,
+  pauseUpdate,
+  progressQuery,
+  redoUpdate,
+  resumeUpdate,
+} from '../src/workflows/definitions';
+import {
+  INPUT,
+  ScriptedProvider,
+  env,
+  start,
+  updateRejection,
+  useTimeSkippingEnv,
+  waitFor,
+  waitForProgress,
+  withWorkers,
+} from './support/scripted-chain';
+
+jest.setTimeout(120_000);
+useTimeSkippingEnv();
+
+/** Polls every 10 ms of real time: these tests watch progress while time is not being skipped. */
+const FAST = { ...INPUT, options: { ...INPUT.options, pollIntervalMs: 10 } };
+
+test('pause lets the call in flight finish but starts no new one; resume goes on', async () => {
+  const provider = new ScriptedProvider();
+  provider.pollsToFinish = 3;
+  const result = await withWorkers(provider, async () => {
+    const handle = await start(FAST);
+    await waitFor(() => provider.creates.length === 1);
+    const paused = await handle.executeUpdate(pauseUpdate, {
+      args: [{ by: 'ana', reason: 'checking the look' }],
+    });
+    expect(paused).toMatchObject({ state: 'paused', paused: { by: 'ana', reason: 'checking the look' } });
+    // The paid segment 1 still completes; segment 2 is not submitted.
+    const settled = await waitForProgress(handle, (p) => p.segments[0]!.state === 'succeeded');
+    await env.sleep('1 minute');
+    expect(provider.creates).toHaveLength(1);
+    expect(settled.state).toBe('paused');
+    expect(await updateRejection(handle.executeUpdate(pauseUpdate, { args: [{}] }))).toMatch(
+      /already paused/,
+    );
+    const resumed = await handle.executeUpdate(resumeUpdate, { args: [{ by: 'ana' }] });
+    expect(resumed.state).toBe('running');
+    expect(await updateRejection(handle.executeUpdate(resumeUpdate, { args: [{}] }))).toMatch(/not paused/);
+    return handle.result();
+  });
+  expect(result.state).toBe('completed');
+  expect(provider.creates).toHaveLength(3);
+});
+
+test('redo from k discards k..end and continues from segment k-1, with the new prompt', async () => {
+  const provider = new ScriptedProvider();
+  const result = await withWorkers(provider, async () => {
+    const handle = await start({ ...FAST, prompts: ['a', 'b', 'c', 'd'] });
+    await waitForProgress(handle, (p) => p.segmentsDone >= 3);
+    await handle.executeUpdate(pauseUpdate, { args: [{}] });
+    const redone = await handle.executeUpdate(redoUpdate, { args: [{ from: 2, prompt: 'B, better' }] });
+    expect(redone.segments.map((s) => [s.state, s.prompt])).toEqual([
+      ['succeeded', 'a'],
+      ['pending', 'B, better'],
+      ['pending', 'c'],
+      ['pending', 'd'],
+    ]);
+    await handle.executeUpdate(resumeUpdate, { args: [{}] });
+    return handle.result();
+  });
+  expect(result.state).toBe('completed');
+  const creates = provider.creates.map((c) => [
+    c.input.segment,
+    c.input.request.prompt,
+    c.input.request.taskId,
+  ]);
+  const redoStart = creates.findIndex((c, i) => i > 0 && c[1] === 'B, better');
+  // Segment 1 is never paid again; segment 2 is redone from segment 1's task.
+  expect(creates.filter((c) => c[0] === 1)).toHaveLength(1);
+  expect(creates[redoStart]).toEqual([2, 'B, better', 'task-1']);
+  expect(result.segments[1]!.prompt).toBe('B, better');
+  expect(result.segments.map((s) => s.taskId)).toEqual(
+    provider.creates.slice(-3).reduce((ids, c, i) => [...ids, `task-${redoStart + 1 + i}`], ['task-1']),
+  );
+});
+
+test('a redo of the segment in flight waits for its call, then discards it', async () => {
+  const provider = new ScriptedProvider();
+  provider.pollsToFinish = 4;
+  const result = await withWorkers(provider, async () => {
+    const handle = await start({ ...FAST, prompts: ['a', 'b'] });
+    await waitFor(() => provider.creates.length === 2); // segment 2 is generating
+    const redone = await handle.executeUpdate(redoUpdate, { args: [{ from: 2, prompt: 'b2' }] });
+    // Answered only once segment 2's paid call had ended: no third create started before the redo.
+    expect(provider.creates).toHaveLength(2);
+    expect(redone.segments[1]).toMatchObject({ state: 'pending', prompt: 'b2', attempts: 0 });
+    return handle.result();
+  });
+  expect(result.segments[1]).toMatchObject({ state: 'succeeded', prompt: 'b2', taskId: 'task-3' });
+  expect(provider.creates[2]!.input.request).toMatchObject({ taskId: 'task-1', prompt: 'b2' });
+});
+
+test('redo and append validate before anything changes', async () => {
+  const provider = new ScriptedProvider();
+  provider.pollNeverFinishes = true;
+  await withWorkers(provider, async () => {
+    const handle = await start(FAST);
+    await waitFor(() => provider.creates.length === 1);
+    expect(await updateRejection(handle.executeUpdate(redoUpdate, { args: [{ from: 9 }] }))).toMatch(
+      /between 1 and 3/,
+    );
+    expect(
+      await updateRejection(handle.executeUpdate(redoUpdate, { args: [{ from: 1, prompt: ' ' }] })),
+    ).toMatch(/must not be empty/);
+    expect(await updateRejection(handle.executeUpdate(appendUpdate, { args: [{ prompts: [] }] }))).toMatch(
+      /at least one/,
+    );
+    const tooLong = handle.executeUpdate(appendUpdate, { args: [{ prompts: ['x'.repeat(1801)] }] });
+    expect(await updateRejection(tooLong)).toMatch(/1800/);
+    const p: ChainProgress = await handle.query(progressQuery);
+    expect(p.segments.map((s) => s.prompt)).toEqual(INPUT.prompts);
+    await handle.terminate();
+  });
+});
+
+test('append while the last segment is in flight grows the chain', async () => {
+  const provider = new ScriptedProvider();
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  provider.pollsToFinish = 1;
+  provider.beforeOutcome = () => held;
+  const result = await withWorkers(provider, async () => {
+    const handle = await start({ ...FAST, prompts: ['a'] });
+    await waitFor(() => provider.creates.length === 1);
+    const appended = await handle.executeUpdate(appendUpdate, { args: [{ prompts: ['b', 'c'] }] });
+    expect(appended.segmentsTotal).toBe(3);
+    release();
+    return handle.result();
+  });
+  expect(result.segments.map((s) => [s.prompt, s.state])).toEqual([
+    ['a', 'succeeded'],
+    ['b', 'succeeded'],
+    ['c', 'succeeded'],
+  ]);
+  expect(provider.creates.map((c) => c.input.request.taskId)).toEqual([undefined, 'task-1', 'task-2']);
+});
+
+test('an append racing the last completion is either honoured or refused, never lost', async () => {
+  for (let round = 0; round < 5; round++) {
+    const provider = new ScriptedProvider();
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    provider.pollsToFinish = 1;
+    provider.beforeOutcome = (n) => (n === 1 ? held : Promise.resolve());
+    const { accepted, result } = await withWorkers(provider, async () => {
+      const handle = await start({ ...FAST, prompts: ['a'] });
+      await waitFor(() => provider.creates.length === 1);
+      release();
+      const update = handle.executeUpdate(appendUpdate, { args: [{ prompts: ['b'] }] }).then(
+        () => true,
+        () => false,
+      );
+      return { accepted: await update, result: await handle.result() };
+    });
+    expect(result.segmentsTotal).toBe(accepted ? 2 : 1);
+    expect(result.segmentsDone).toBe(result.segmentsTotal);
+  }
+});
+
+test('append to a paused chain waits for resume', async () => {
+  const provider = new ScriptedProvider();
+  const result = await withWorkers(provider, async () => {
+    const handle = await start({ ...FAST, prompts: ['a'] });
+    await handle.executeUpdate(pauseUpdate, { args: [{}] });
+    await waitForProgress(handle, (p) => p.segmentsDone === 1);
+    await handle.executeUpdate(appendUpdate, { args: [{ prompts: ['b'] }] });
+    await env.sleep('1 minute');
+    expect(provider.creates).toHaveLength(1);
+    await handle.executeUpdate(resumeUpdate, { args: [{}] });
+    return handle.result();
+  });
+  expect(result.segmentsDone).toBe(2);
+});
+
+test('continue-as-new every N segments keeps the whole state, the id and the progress query', async () => {
+  const provider = new ScriptedProvider();
+  const prompts = ['s1', 's2', 's3', 's4', 's5'];
+  const result = await withWorkers(provider, async () => {
+    const handle = await start({ ...INPUT, prompts, options: { ...FAST.options, continueAsNewEvery: 2 } });
+    const midway = await waitForProgress(handle, (p) => p.run >= 2);
+    expect(midway.segments.slice(0, 2).every((s) => s.state === 'succeeded')).toBe(true);
+    return handle.result();
+  });
+  expect(result).toMatchObject({ state: 'completed', run: 3, segmentsDone: 5 });
+  expect(result.segments.map((s) => s.taskId)).toEqual(['task-1', 'task-2', 'task-3', 'task-4', 'task-5']);
+  expect(provider.creates.map((c) => c.input.request.taskId)).toEqual([
+    undefined,
+    'task-1',
+    'task-2',
+    'task-3',
+    'task-4',
+  ]);
+});
+
+test('a run seeded with an earlier run state pays nothing again and awaits the task in flight', async () => {
+  const provider = new ScriptedProvider();
+  provider.pollNeverFinishes = true;
+  // The first run: segment 1 done, segment 2 created and generating, then cancelled.
+  const carried = await withWorkers(provider, async () => {
+    const handle = await start({ ...FAST, prompts: ['a', 'b', 'c'] });
+    await waitFor(() => provider.creates.length === 1);
+    await handle.signal('taskFinished', { ...provider.outcome(1), segment: 1, attempt: 1 });
+    await waitFor(() => provider.creates.length === 2);
+    await handle.cancel();
+    return handle.query(progressQuery);
+  });
+  expect(carried.segments.map((s) => s.state)).toEqual(['succeeded', 'generating', 'pending']);
+  provider.pollNeverFinishes = false;
+  provider.pollsToFinish = 1;
+  const result = await withWorkers(provider, async () => {
+    const handle = await start({
+      ...INPUT,
+      prompts: ['a', 'b', 'c'],
+      carry: { segments: carried.segments, startedAt: carried.startedAt, runs: 1 },
+    });
+    return handle.result();
+  });
+  expect(result).toMatchObject({ state: 'completed', run: 2 });
+  expect(result.segments.map((s) => s.taskId)).toEqual(['task-1', 'task-2', 'task-3']);
+  expect(provider.creates).toHaveLength(3); // only segment 3 was created by the new run
+});

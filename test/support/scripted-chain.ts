@@ -1,0 +1,161 @@
+/**
+ * Chains in the time-skipping environment against a scripted provider: for workflow-logic tests where the
+ * provider itself is not the point.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import type { WorkflowHandle } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { createProviderActivities, SubmitInput, SubmitResult } from '../../src/activities/provider';
+import {
+  type ChainProgress,
+  FailureTypes,
+  type LongVideoInput,
+  PROVIDER_TASK_QUEUE,
+  type TaskOutcome,
+  WORKFLOW_TASK_QUEUE,
+  progressQuery,
+} from '../../src/workflows/definitions';
+import type { longVideo } from '../../src/workflows/long-video';
+import { createTimeSkippingEnv } from './temporal';
+
+type Activities = ReturnType<typeof createProviderActivities>;
+
+/** A scripted provider: tasks finish after `pollsToFinish` looks; hooks let a test inject failures. */
+export class ScriptedProvider {
+  creates: Array<{ kind: 'generate' | 'extend'; input: SubmitInput<{ prompt: string; taskId?: string }> }> =
+    [];
+  polls = 0;
+  pollsToFinish = 2;
+  failTasks = new Set<number>(); // create numbers (1-based) whose task ends in fail
+  onCreate?: (n: number) => void;
+  /** Awaited before a poll answers: lets a test hold a task's completion. */
+  beforeOutcome?: (n: number) => Promise<void>;
+  pollNeverFinishes = false;
+
+  activities(): Activities {
+    const create =
+      (kind: 'generate' | 'extend') =>
+      async (input: SubmitInput<never>): Promise<SubmitResult> => {
+        this.creates.push({ kind, input });
+        const n = this.creates.length;
+        this.onCreate?.(n);
+        return { taskId: `task-${n}`, adopted: false, callbacks: true };
+      };
+    return {
+      submitGeneration: create('generate'),
+      submitExtension: create('extend'),
+      awaitTaskResult: async ({ taskId }: { taskId: string }): Promise<TaskOutcome> => {
+        this.polls++;
+        const n = Number(taskId.split('-')[1]);
+        if (this.pollNeverFinishes || this.polls % this.pollsToFinish !== 0) {
+          throw ApplicationFailure.create({ type: FailureTypes.TaskNotFinished, message: 'generating' });
+        }
+        await this.beforeOutcome?.(n);
+        return this.outcome(n);
+      },
+    } as unknown as Activities;
+  }
+
+  outcome(n: number): TaskOutcome {
+    const c = this.creates[n - 1]!;
+    const parentTaskId = c.input.request.taskId ?? '';
+    if (this.failTasks.has(n)) {
+      return {
+        taskId: `task-${n}`,
+        state: 'fail',
+        parentTaskId,
+        prompt: c.input.request.prompt,
+        failCode: '501',
+        failMsg: 'Generation failed',
+      };
+    }
+    return {
+      taskId: `task-${n}`,
+      state: 'success',
+      parentTaskId,
+      prompt: c.input.request.prompt,
+      videoUrl: `https://files/task-${n}.mp4`,
+      imageUrl: `https://files/task-${n}.png`,
+    };
+  }
+}
+
+export const INPUT: LongVideoInput = {
+  prompts: ['a seed sprouts', 'it grows into a tree', 'the tree blossoms'],
+  aspectRatio: '16:9',
+  options: { pollIntervalMs: 1000, callbackGraceMs: 60_000 },
+};
+
+export let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundleWithSourceMap;
+
+/** An update's rejection, as the message its validator or handler gave. */
+export async function updateRejection(update: Promise<unknown>): Promise<string> {
+  const err = await update.then(
+    () => undefined,
+    (e: Error & { cause?: Error }) => e,
+  );
+  if (!err) throw new Error('the update was accepted');
+  return err.cause?.message ?? err.message;
+}
+
+/** Call at the top of a suite: one time-skipping server and one workflow bundle for all its tests. */
+export function useTimeSkippingEnv(): void {
+  beforeAll(async () => {
+    env = await createTimeSkippingEnv();
+    bundle = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../../src/workflows'),
+      logger: quietLogger(),
+    });
+  });
+  afterAll(() => env?.teardown());
+}
+
+/** Run `fn` while a workflow worker and a provider worker backed by `provider` are up. */
+export async function withWorkers<T>(provider: ScriptedProvider, fn: () => Promise<T>): Promise<T> {
+  const workflows = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: WORKFLOW_TASK_QUEUE,
+    workflowBundle: bundle,
+  });
+  const activities = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: PROVIDER_TASK_QUEUE,
+    activities: provider.activities(),
+  });
+  return workflows.runUntil(activities.runUntil(fn));
+}
+
+let ids = 0;
+export const start = (input: unknown = INPUT): Promise<WorkflowHandle<typeof longVideo>> =>
+  env.client.workflow.start<typeof longVideo>('longVideo', {
+    taskQueue: WORKFLOW_TASK_QUEUE,
+    workflowId: `chain-${process.pid}-${++ids}`,
+    args: [input],
+  });
+
+export async function waitForProgress(
+  handle: WorkflowHandle,
+  check: (p: ChainProgress) => boolean,
+): Promise<ChainProgress> {
+  for (let i = 0; ; i++) {
+    const p = await handle.query(progressQuery);
+    if (check(p)) return p;
+    if (i > 1000) throw new Error(`progress never matched: ${JSON.stringify(p)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export async function waitFor(check: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function quietLogger() {
+  const noop = () => undefined;
+  return { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
+}

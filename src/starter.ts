@@ -9,6 +9,16 @@ import {
   statusCommand,
   watchCommand,
 } from './cli/inspect';
+import {
+  APPEND_USAGE,
+  PAUSE_USAGE,
+  REDO_USAGE,
+  RESUME_USAGE,
+  appendCommand,
+  pauseCommand,
+  redoCommand,
+  resumeCommand,
+} from './cli/control';
 import { DEMO_USAGE, demoCommand } from './cli/demo';
 import { DEV_USAGE, devCommand } from './cli/dev';
 import { QUICKSTART_USAGE, quickstartCommand } from './cli/quickstart';
@@ -24,6 +34,10 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number | void>
   watch: { run: watchCommand, usage: WATCH_USAGE },
   list: { run: listCommand, usage: LIST_USAGE },
   cancel: { run: cancelCommand, usage: CANCEL_USAGE },
+  pause: { run: pauseCommand, usage: PAUSE_USAGE },
+  resume: { run: resumeCommand, usage: RESUME_USAGE },
+  redo: { run: redoCommand, usage: REDO_USAGE },
+  append: { run: appendCommand, usage: APPEND_USAGE },
   worker: { run: workerCommand, usage: WORKER_USAGE },
   dev: { run: devCommand, usage: DEV_USAGE },
   demo: { run: demoCommand, usage: DEMO_USAGE },

@@ -2,17 +2,12 @@
  * The chain commands as a user runs them (`long-video start | status | watch | list | cancel`) against
  * the real stack: exit codes, the JSON shapes scripts read, and early errors that cost nothing.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { type Stack, type WorkerProcess, startStack } from './support/stack';
 import { eventually } from './support/simulator';
 import { quietRuntime } from './support/temporal';
-
-const run = promisify(execFile);
-const BIN = path.join(__dirname, '..', 'bin', 'long-video.js');
 
 jest.setTimeout(120_000);
 
@@ -31,22 +26,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** Run the CLI; answers exit code, stdout and stderr (never throws on a non-zero exit). */
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = {
-    PATH: process.env.PATH ?? '',
-    TEMPORAL_ADDRESS: stack.server.address,
-    TEMPORAL_UI_URL: 'http://127.0.0.1:8233',
-    POLL_INTERVAL_MS: '200',
-  };
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env, cwd: dir });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (args: string[]) => stack.cli(args, dir);
 
 test('start --wait --json runs a chain from a YAML storyboard and prints the result', async () => {
   const file = path.join(dir, 'board.yaml');

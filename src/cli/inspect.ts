@@ -16,11 +16,12 @@ import { LongVideoSegmentsDone, LongVideoSegmentsTotal, LongVideoState } from '.
 
 export const STATUS_USAGE = `long-video status ID [--json]
 
-Shows a chain's state and segments. Exit codes: 0 running or completed, 1 failed, 3 cancelled, 4 not found.`;
+Shows a chain's state and segments. Exit codes: 0 running or completed, 1 failed, 3 cancelled, 4 not found,
+5 paused.`;
 export const WATCH_USAGE = `long-video watch ID [--json]
 
 Follows a chain with live progress until it ends (exit codes as status).`;
-export const LIST_USAGE = `long-video list [--state running|completed|cancelled|failed] [--limit N] [--json]
+export const LIST_USAGE = `long-video list [--state running|paused|completed|cancelled|failed] [--limit N] [--json]
 
 Lists chains, newest first, from the LongVideo* search attributes.`;
 export const CANCEL_USAGE = `long-video cancel ID
@@ -82,7 +83,7 @@ export async function listCommand(argv: string[]): Promise<number> {
     args: argv,
     options: { state: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
   });
-  const states = ['running', 'completed', 'cancelled', 'failed'];
+  const states = ['running', 'paused', 'completed', 'cancelled', 'failed'];
   if (values.state && !states.includes(values.state))
     throw new UsageError(`--state must be one of ${states.join(', ')}`);
   const limit = Number(values.limit ?? 50);

@@ -2,14 +2,22 @@
  * The real local stack for integration tests: a Temporal dev server, the simulator over HTTP, and worker
  * processes started from the CLI (`long-video worker`), so that a worker can be killed with SIGKILL.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { type RunningDevServer, freePort, startDevServer } from '../../src/temporal/dev-server';
+import {
+  type DevServerOptions,
+  type RunningDevServer,
+  freePort,
+  startDevServer,
+} from '../../src/temporal/dev-server';
 import type { SimulatorOptions } from '../../src/simulator/options';
 import { type TestSimulator, startTestSimulator } from './simulator';
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'long-video.js');
+const run = promisify(execFile);
 
 export interface Stack {
   server: RunningDevServer;
@@ -18,6 +26,8 @@ export interface Stack {
   /** Environment for a worker process talking to this stack. */
   workerEnv(extra?: Record<string, string>): Record<string, string>;
   startWorker(env: Record<string, string>): Promise<WorkerProcess>;
+  /** Run `long-video ARGS` against this stack: exit code and output (never throws on a non-zero exit). */
+  cli(args: string[], cwd?: string): Promise<{ code: number; stdout: string; stderr: string }>;
   stop(): Promise<void>;
 }
 
@@ -30,8 +40,11 @@ export interface WorkerProcess {
 export const API_KEY = 'sk-integration-secret-key';
 export const CALLBACK_SECRET = 'integration-callback-secret-0123456789';
 
-export async function startStack(simOptions: SimulatorOptions = {}): Promise<Stack> {
-  const server = await startDevServer({ ui: false });
+export async function startStack(
+  simOptions: SimulatorOptions = {},
+  serverOptions: DevServerOptions = {},
+): Promise<Stack> {
+  const server = await startDevServer({ ui: false, ...serverOptions });
   const sim = await startTestSimulator({ timeScale: 0.01, apiKeys: [API_KEY], rateLimit: 0, ...simOptions });
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, namespace: server.namespace });
@@ -83,6 +96,21 @@ export async function startStack(simOptions: SimulatorOptions = {}): Promise<Sta
         void exited.then(() => reject(new Error(`worker exited: ${output}`)));
       });
       return worker;
+    },
+    async cli(args, cwd = os.tmpdir()) {
+      const env = {
+        PATH: process.env.PATH ?? '',
+        TEMPORAL_ADDRESS: server.address,
+        TEMPORAL_UI_URL: 'http://127.0.0.1:8233',
+        POLL_INTERVAL_MS: '200',
+      };
+      try {
+        const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env, cwd });
+        return { code: 0, stdout, stderr };
+      } catch (err) {
+        const e = err as { code: number; stdout: string; stderr: string };
+        return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+      }
     },
     async stop() {
       await Promise.all([...workers].map((w) => w.kill('SIGTERM')));

@@ -33,6 +33,7 @@ export class ChainView {
   private readonly startedAt: string;
   private readonly run: number;
   private updatedAt: string;
+  private publishedAttributes?: string;
 
   constructor(input: ResolvedInput) {
     const carry = input.carry;
@@ -157,11 +158,16 @@ export class ChainView {
   private publish(): void {
     this.updatedAt = now();
     const { state } = this.progress();
-    upsertSearchAttributes([
-      { key: LongVideoState, value: state },
-      { key: LongVideoSegmentsDone, value: this.done() },
-      { key: LongVideoSegmentsTotal, value: this.segments.length },
-    ]);
+    // Search attributes are history events: write them only when they change.
+    const attributes = [state, this.done(), this.segments.length].join('|');
+    if (attributes !== this.publishedAttributes) {
+      upsertSearchAttributes([
+        { key: LongVideoState, value: state },
+        { key: LongVideoSegmentsDone, value: this.done() },
+        { key: LongVideoSegmentsTotal, value: this.segments.length },
+      ]);
+      this.publishedAttributes = attributes;
+    }
     setCurrentDetails(this.details(state));
   }
 
@@ -169,7 +175,10 @@ export class ChainView {
     const why = this.reason ?? this.paused?.reason;
     const who = this.paused ? ` (paused by ${this.paused.by} at ${this.paused.at})` : '';
     const head = `**${state}**${why ? `: ${why}` : ''}${who} · ${this.done()}/${this.segments.length} segments · run ${this.run}`;
-    const rows = this.segments.map((s) => {
+    // A long chain shows the rows around where it is; `long-video status` has them all.
+    const at = (this.next() ?? this.segments[this.segments.length - 1])?.index ?? 1;
+    const shown = this.segments.filter((s) => s.index > at - 40 && s.index <= at + 10);
+    const rows = shown.map((s) => {
       const video = s.videoUrl ? `[video](${s.videoUrl})` : '';
       const prompt = s.prompt.replace(/\s+/g, ' ').replace(/\|/g, '\\|').slice(0, 60);
       return `| ${s.index} | ${s.state} | ${s.attempts} | ${s.taskId ?? ''} | ${video} | ${prompt} |`;

@@ -75,21 +75,22 @@ test('credits run out mid-chain: paused with 402; top up and resume: one charge 
 });
 
 test('pause from the CLI stops the ledger; redo from k pays exactly for k..end again', async () => {
-  await stack.cli(['start', '--aspect-ratio', '1:1', '--id', 'op-redo', ...prompts(4)]);
-  await until('op-redo', (s) => s.segmentsDone >= 3);
+  await stack.cli(['start', '--aspect-ratio', '1:1', '--id', 'op-redo', ...prompts(8)]);
+  await until('op-redo', (s) => s.segmentsDone >= 2);
   const pause = await stack.cli(['pause', 'op-redo', '--reason', 'shot 2 looks wrong']);
-  expect(pause.stdout).toMatch(/paused op-redo at \d\/4 segments \(shot 2 looks wrong\)/);
+  expect(pause.stdout).toMatch(/paused op-redo at \d\/8 segments \(shot 2 looks wrong\)/);
   await until('op-redo', (s) => s.segments.every((x: { state: string }) => x.state !== 'generating'));
   const before = await stack.sim.admin.ledger();
   await new Promise((r) => setTimeout(r, 1500));
   expect(await stack.sim.admin.ledger()).toHaveLength(before.length);
 
   const redo = await stack.cli(['redo', 'op-redo', '--from', '2', '--prompt', 'shot 2, take two']);
-  expect(redo.stdout).toContain("segments 2..4 will be generated again, from segment 1's task");
+  expect(redo.stdout).toContain("segments 2..8 will be generated again, from segment 1's task");
   await stack.cli(['resume', 'op-redo']);
   const done = await until('op-redo', (s) => s.state === 'completed');
   const after = (await stack.sim.admin.ledger()).slice(before.length);
-  expect(after.map((e) => e.prompt)).toEqual(['shot 2, take two', 'shot 3', 'shot 4']);
+  const rest = Array.from({ length: 6 }, (_, i) => `shot ${i + 3}`);
+  expect(after.map((e) => e.prompt)).toEqual(['shot 2, take two', ...rest]);
   expect(after[0]!.parentTaskId).toBe(done.segments[0].taskId); // segment 1 is not paid again
   expectChainOfCharges(
     [...before, ...after],

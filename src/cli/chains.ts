@@ -78,6 +78,7 @@ export async function chainProgress(client: Client, workflowId: string): Promise
       state: 'failed',
       reason,
       run: 1,
+      creditsSpent: 0,
       segmentsDone: 0,
       segmentsTotal: 0,
       segments: [],
@@ -102,6 +103,12 @@ export function chainSummary(workflowId: string, progress: ChainProgress) {
     ...(progress.reason ? { reason: progress.reason } : {}),
     segmentsDone: progress.segmentsDone,
     segmentsTotal: progress.segmentsTotal,
+    creditsSpent: progress.creditsSpent,
+    outputs: {
+      video: progress.outputs?.video ?? null,
+      manifest: progress.outputs?.manifest ?? null,
+      report: progress.outputs?.report ?? null,
+    },
     segments: progress.segments.map((s) => ({
       index: s.index,
       prompt: s.prompt,
@@ -111,6 +118,15 @@ export function chainSummary(workflowId: string, progress: ChainProgress) {
       attempts: s.attempts,
     })),
   };
+}
+
+/** Where the deliverables are, for a person at the end of `start --wait` or `watch`. */
+export function printOutputs(progress: ChainProgress): void {
+  const o = progress.outputs;
+  if (o?.video) console.log(`video:    ${o.video}`);
+  if (o?.report) console.log(`report:   ${o.report}`);
+  if (o?.manifest) console.log(`manifest: ${o.manifest}`);
+  if (!o?.video && o?.preview) console.log(`preview so far: ${o.preview}`);
 }
 
 /** Exit codes scripts can rely on. */

@@ -21,7 +21,7 @@ import { UsageError } from './usage';
 export const PAUSE_USAGE = `long-video pause ID [--reason TEXT]
 
 Stops new paid calls; the call in flight finishes and is kept. Resume with long-video resume ID.`;
-export const RESUME_USAGE = `long-video resume ID
+export const RESUME_USAGE = `long-video resume ID [--max-credits N]
 
 A paused chain goes on. A cancelled, failed or terminated chain starts a new run (same id) from its
 finished segments and the task in flight, if any: nothing finished is paid again.`;
@@ -73,7 +73,10 @@ export async function pauseCommand(argv: string[]): Promise<number> {
 }
 
 export async function resumeCommand(argv: string[]): Promise<number> {
-  const { id } = idAnd(argv, {});
+  const { id, values } = idAnd(argv, { 'max-credits': { type: 'string' } });
+  const maxCredits = values['max-credits'] === undefined ? undefined : Number(values['max-credits']);
+  if (maxCredits !== undefined && !(maxCredits >= 0))
+    throw new UsageError('--max-credits must be a number of credits');
   const client = await connectClient(loadConfig());
   const handle = client.workflow.getHandle(id);
   let status: string;
@@ -84,7 +87,9 @@ export async function resumeCommand(argv: string[]): Promise<number> {
     throw err;
   }
   if (status === 'RUNNING') {
-    const p = await update(id, () => handle.executeUpdate(resumeUpdate, { args: [{ by: operator() }] }));
+    const p = await update(id, () =>
+      handle.executeUpdate(resumeUpdate, { args: [{ by: operator(), maxCredits }] }),
+    );
     console.log(`resumed ${id} at ${p.segmentsDone}/${p.segmentsTotal} segments`);
     return 0;
   }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { parseLongVideoInput } from '../workflows/definitions';
-import { EXIT, connectClient, followChain, startChain, webUiLink } from './chains';
+import { EXIT, connectClient, followChain, printOutputs, startChain, webUiLink } from './chains';
 import { clearDevState, readDevState, writeDevState } from './dev-state';
 import { startLocalStack } from './local-stack';
 import { readStoryboard } from './storyboard';
@@ -47,6 +47,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const progress = await followChain(client, id);
     console.log(`\n${progress.state}: ${progress.segmentsDone}/${progress.segmentsTotal} segments`);
     for (const s of progress.segments) console.log(`  ${s.index}. ${s.taskId ?? '-'}  ${s.videoUrl ?? ''}`);
+    printOutputs(progress);
     console.log(`\nWeb UI: ${webUiLink(config, id)}`);
     const keepOpen = values['keep-open'] ?? (!values['no-keep-open'] && Boolean(process.stdin.isTTY));
     if (keepOpen) {

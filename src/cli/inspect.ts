@@ -8,6 +8,7 @@ import {
   chainSummary,
   connectClient,
   followChain,
+  printOutputs,
   renderProgress,
   webUiLink,
 } from './chains';
@@ -61,6 +62,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
     if (json) console.log(JSON.stringify(chainSummary(id, progress), null, 2));
     else {
       console.log(renderProgress(id, progress));
+      printOutputs(progress);
       const link = webUiLink(config, id);
       if (link) console.log(`Web UI: ${link}`);
     }
@@ -74,6 +76,7 @@ export async function watchCommand(argv: string[]): Promise<number> {
   return withChain(id, async () => {
     const progress = await followChain(client, id, json ? { write: () => undefined } : process.stdout);
     if (json) console.log(JSON.stringify(chainSummary(id, progress), null, 2));
+    else printOutputs(progress);
     return EXIT[progress.state];
   });
 }

@@ -2,7 +2,16 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { InvalidChainInput, parseLongVideoInput } from '../workflows/definitions';
-import { EXIT, chainSummary, connectClient, followChain, startChain, webUiLink } from './chains';
+import {
+  EXIT,
+  chainSummary,
+  connectClient,
+  followChain,
+  printOutputs,
+  startChain,
+  webUiLink,
+} from './chains';
+import { describePrices, estimateCredits } from './budget';
 import { readStoryboard } from './storyboard';
 import { UsageError } from './usage';
 
@@ -23,6 +32,10 @@ Starts a long-video chain: segment 1 is generated, each further prompt extends t
   --callback-grace-ms N       wait for an ambiguous create's callback (default 900000)
   --ambiguous-create stop|resubmit
                               when a create may have made a task we cannot find (default stop)
+  --max-credits N             pause before a call would take the chain over N credits
+  --trim-boundary-frame       drop each extension's first frame when stitching
+  --crossfade S               crossfade S seconds at each joint when stitching
+  --dry-run                   print the estimated credits and start nothing
   --wait                      follow the chain with live progress until it ends
   --json                      with --wait: print only the final result as JSON
 
@@ -44,6 +57,10 @@ export async function startCommand(argv: string[]): Promise<number> {
       'poll-interval-ms': { type: 'string' },
       'callback-grace-ms': { type: 'string' },
       'ambiguous-create': { type: 'string' },
+      'max-credits': { type: 'string' },
+      'trim-boundary-frame': { type: 'boolean' },
+      crossfade: { type: 'string' },
+      'dry-run': { type: 'boolean' },
       wait: { type: 'boolean' },
       json: { type: 'boolean' },
     },
@@ -72,6 +89,9 @@ export async function startCommand(argv: string[]): Promise<number> {
         pollIntervalMs: num(values['poll-interval-ms']) ?? config.POLL_INTERVAL_MS,
         callbackGraceMs: num(values['callback-grace-ms']),
         ambiguousCreatePolicy: values['ambiguous-create'],
+        maxCredits: num(values['max-credits']),
+        trimBoundaryFrame: values['trim-boundary-frame'],
+        crossfadeSeconds: num(values.crossfade),
       }),
     });
   } catch (err) {
@@ -79,6 +99,16 @@ export async function startCommand(argv: string[]): Promise<number> {
     throw err;
   }
 
+  const estimate = estimateCredits(input);
+  if (values['dry-run']) {
+    if (values.json)
+      console.log(JSON.stringify({ segments: input.prompts.length, estimatedCredits: estimate }));
+    else
+      console.log(
+        `${input.prompts.length} segments: ${estimate} credits estimated (${describePrices(input)}); nothing started`,
+      );
+    return 0;
+  }
   const client = await connectClient(config);
   const workflowId = await startChain(client, input, values.id);
   const link = webUiLink(config, workflowId);
@@ -93,5 +123,6 @@ export async function startCommand(argv: string[]): Promise<number> {
     values.json ? { write: () => undefined } : process.stdout,
   );
   if (values.json) console.log(JSON.stringify(chainSummary(workflowId, progress), null, 2));
+  else printOutputs(progress);
   return EXIT[progress.state];
 }

@@ -6,13 +6,10 @@
  * for a whole chain, a visibly different shade per segment, so tests can tell which segment a frame of a
  * stitched video came from.
  */
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { ffmpeg } from '../media/ffmpeg';
 import type { AspectRatio, Quality } from '../runway/schemas';
-
-const run = promisify(execFile);
 
 export const FRAME_RATE = 24;
 
@@ -207,23 +204,6 @@ export async function extractLastFrame(video: string, signal?: AbortSignal): Pro
   );
   if (!exists) await ffmpeg(['-sseof', '-0.5', '-i', video, '-update', '1', '-frames:v', '100', out], signal);
   return out;
-}
-
-async function ffmpeg(args: string[], signal?: AbortSignal): Promise<void> {
-  try {
-    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args], {
-      maxBuffer: 4 * 1024 * 1024,
-      signal,
-    });
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === 'ENOENT') {
-      throw new Error(
-        'ffmpeg is not installed: the simulator renders real video with it (apt-get install ffmpeg)',
-      );
-    }
-    throw new Error(`ffmpeg failed: ${(e.stderr ?? e.message).trim().slice(0, 500)}`);
-  }
 }
 
 /** At most `limit` renders at a time: ffmpeg is CPU-bound and the machine has few cores. */

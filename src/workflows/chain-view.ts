@@ -6,10 +6,12 @@
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type {
   ChainCarry,
+  ChainOutputs,
   ChainProgress,
   ChainState,
   PauseState,
   ResolvedInput,
+  SegmentArchive,
   SegmentState,
   TaskOutcome,
 } from './definitions';
@@ -34,6 +36,8 @@ export class ChainView {
   private readonly run: number;
   private updatedAt: string;
   private publishedAttributes?: string;
+  creditsSpent: number;
+  outputs?: ChainOutputs;
 
   constructor(input: ResolvedInput) {
     const carry = input.carry;
@@ -42,6 +46,7 @@ export class ChainView {
       : input.prompts.map((prompt, i) => pendingSegment(i + 1, prompt));
     this.paused = carry?.paused;
     this.startedAt = carry?.startedAt ?? now();
+    this.creditsSpent = carry?.creditsSpent ?? 0;
     this.run = (carry?.runs ?? 0) + 1;
     this.updatedAt = this.startedAt;
     this.publish();
@@ -53,6 +58,8 @@ export class ChainView {
       ...(this.reason ? { reason: this.reason } : this.paused ? { reason: this.paused.reason } : {}),
       ...(this.paused ? { paused: { ...this.paused } } : {}),
       run: this.run,
+      creditsSpent: this.creditsSpent,
+      ...(this.outputs ? { outputs: { ...this.outputs } } : {}),
       segmentsDone: this.done(),
       segmentsTotal: this.segments.length,
       segments: this.segments.map((s) => ({ ...s })),
@@ -67,6 +74,7 @@ export class ChainView {
       segments: this.segments.map((s) => ({ ...s })),
       ...(this.paused ? { paused: { ...this.paused } } : {}),
       startedAt: this.startedAt,
+      creditsSpent: this.creditsSpent,
       runs: this.run,
     };
   }
@@ -102,6 +110,22 @@ export class ChainView {
       completedBy: by,
     });
     delete segment.lastError;
+    this.publish();
+  }
+
+  /** A create made a task: it is paid for. */
+  charged(credits: number): void {
+    this.creditsSpent += credits;
+  }
+
+  archived(segment: SegmentState, archive: SegmentArchive, preview?: string): void {
+    segment.archive = archive;
+    if (preview) this.outputs = { ...this.outputs, preview };
+    this.publish();
+  }
+
+  delivered(outputs: ChainOutputs): void {
+    this.outputs = { ...this.outputs, ...outputs };
     this.publish();
   }
 
@@ -174,7 +198,12 @@ export class ChainView {
   private details(state: ChainState): string {
     const why = this.reason ?? this.paused?.reason;
     const who = this.paused ? ` (paused by ${this.paused.by} at ${this.paused.at})` : '';
-    const head = `**${state}**${why ? `: ${why}` : ''}${who} · ${this.done()}/${this.segments.length} segments · run ${this.run}`;
+    const head = `**${state}**${why ? `: ${why}` : ''}${who} · ${this.done()}/${this.segments.length} segments · run ${this.run} · ${this.creditsSpent} credits`;
+    const links = [
+      this.outputs?.report && `[report](file://${this.outputs.report})`,
+      this.outputs?.video && `[video](file://${this.outputs.video})`,
+      this.outputs?.preview && !this.outputs.video && `[preview so far](file://${this.outputs.preview})`,
+    ].filter(Boolean);
     // A long chain shows the rows around where it is; `long-video status` has them all.
     const at = (this.next() ?? this.segments[this.segments.length - 1])?.index ?? 1;
     const shown = this.segments.filter((s) => s.index > at - 40 && s.index <= at + 10);

@@ -14,6 +14,7 @@ import {
   checkGenerateRules,
   describeZodError,
 } from '../runway/schemas';
+import { DEFAULT_PRICES, PriceTable } from '../runway/pricing';
 
 export const WORKFLOW_TASK_QUEUE = 'long-video';
 export const PROVIDER_TASK_QUEUE = 'long-video-provider';
@@ -37,12 +38,30 @@ export const ChainOptions = z
     providerCallTimeoutMs: z.number().int().min(100).max(600_000).default(45_000),
     /** Start a new run (continue-as-new) after this many segments, or sooner when Temporal suggests it. */
     continueAsNewEvery: z.number().int().min(1).max(10_000).default(100),
+    /** Pause before a create would take the chain's spending over this many credits. */
+    maxCredits: z.number().nonnegative().optional(),
+    /** Credits per create (the provider publishes none in its contract: configuration). */
+    prices: PriceTable.default(DEFAULT_PRICES),
+    /** Stitching: drop each extension's first frame (a repeat of the previous last frame). */
+    trimBoundaryFrame: z.boolean().default(false),
+    /** Stitching: crossfade at each joint, in seconds (0: a cut). */
+    crossfadeSeconds: z.number().min(0).max(2).default(0),
   })
   .strict();
 export type ChainOptions = z.infer<typeof ChainOptions>;
 
 export const SegmentStatus = z.enum(['pending', 'submitting', 'generating', 'succeeded', 'failed']);
 export type SegmentStatus = z.infer<typeof SegmentStatus>;
+
+/** A segment's files as archived in the chain's output folder. */
+export const SegmentArchive = z.object({
+  video: z.string(),
+  thumbnail: z.string().optional(),
+  sha256: z.string(),
+  bytes: z.number().int().nonnegative(),
+  durationSeconds: z.number().nonnegative(),
+});
+export type SegmentArchive = z.infer<typeof SegmentArchive>;
 
 export const SegmentState = z.object({
   /** 1-based. */
@@ -61,6 +80,7 @@ export const SegmentState = z.object({
   /** How the success was learned: the provider's callback or a poll. */
   completedBy: z.enum(['callback', 'poll']).optional(),
   lastError: z.string().optional(),
+  archive: SegmentArchive.optional(),
 });
 export type SegmentState = z.infer<typeof SegmentState>;
 
@@ -72,6 +92,7 @@ export const ChainCarry = z.object({
   segments: z.array(SegmentState).min(1),
   paused: PauseState.optional(),
   startedAt: z.string(),
+  creditsSpent: z.number().nonnegative().default(0),
   /** Runs before this one, for `progress`. */
   runs: z.number().int().min(1),
 });
@@ -116,11 +137,22 @@ export interface ChainProgress {
   paused?: PauseState;
   /** Which run of the workflow this is (continue-as-new starts a new one). */
   run: number;
+  /** Credits of every create this chain has made (by the price table). */
+  creditsSpent: number;
+  /** Absolute paths of the deliverables, once made (preview: the segments so far). */
+  outputs?: ChainOutputs;
   segmentsDone: number;
   segmentsTotal: number;
   segments: SegmentState[];
   startedAt: string;
   updatedAt: string;
+}
+
+export interface ChainOutputs {
+  video?: string;
+  manifest?: string;
+  report?: string;
+  preview?: string;
 }
 
 /** What the provider said about a finished task: from a poll, or from a callback after re-fetching it. */
@@ -148,7 +180,10 @@ export interface OperatorRequest {
   by?: string;
 }
 export const pauseUpdate = defineUpdate<ChainProgress, [OperatorRequest & { reason?: string }]>('pause');
-export const resumeUpdate = defineUpdate<ChainProgress, [OperatorRequest]>('resume');
+/** Resume a paused chain; `maxCredits` raises (or sets) the chain's budget. */
+export const resumeUpdate = defineUpdate<ChainProgress, [OperatorRequest & { maxCredits?: number }]>(
+  'resume',
+);
 /** Discard segments `from`..end and continue from segment `from - 1`'s task, optionally with a new prompt. */
 export const redoUpdate = defineUpdate<ChainProgress, [OperatorRequest & { from: number; prompt?: string }]>(
   'redo',

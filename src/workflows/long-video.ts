@@ -18,7 +18,9 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { createDeliverableActivities } from '../activities/deliverable';
 import type { createProviderActivities, SubmitResult } from '../activities/provider';
+import { priceOf } from '../runway/pricing';
 import { Prompt } from '../runway/schemas';
 import { ChainView } from './chain-view';
 import {
@@ -39,6 +41,7 @@ import {
 } from './definitions';
 
 type ProviderActivities = ReturnType<typeof createProviderActivities>;
+type DeliverableActivities = ReturnType<typeof createDeliverableActivities>;
 
 /** Why a segment could not go on: the chain pauses and says so. */
 class PauseChain extends Error {
@@ -59,6 +62,11 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
   /** Redo requests waiting for the in-flight call to end; no new call starts meanwhile. */
   let redosWaiting = 0;
   let segmentsThisRun = 0;
+  /** The most this chain may spend, in credits; raised by `resume --max-credits`. */
+  let budget = input.options.maxCredits;
+  /** Archives under way (the chain does not wait for them) and the ones that failed. */
+  const archiving = new Map<number, Promise<void>>();
+  const archiveFailures = new Map<number, string>();
 
   setHandler(progressQuery, () => chain.progress());
   setHandler(taskFinishedSignal, (s) => void callbacks.set(`${s.segment}:${s.attempt}`, s));
@@ -76,7 +84,8 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
   );
   setHandler(
     resumeUpdate,
-    (_request) => {
+    ({ maxCredits }) => {
+      if (maxCredits !== undefined) budget = maxCredits;
       chain.resume();
       return chain.progress();
     },
@@ -140,8 +149,21 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
     segment: SegmentState,
     attempt: number,
   ): Promise<{ taskId: string; attempt: number }> {
-    chain.submitting(segment, attempt);
     const previousTaskId = chain.previousTaskId(segment);
+    const cost = previousTaskId
+      ? priceOf({ endpoint: 'extend', quality: input.quality }, input.options.prices)
+      : priceOf(
+          { endpoint: 'generate', duration: input.duration, quality: input.quality },
+          input.options.prices,
+        );
+    if (budget !== undefined && chain.creditsSpent + cost > budget) {
+      throw new PauseChain(
+        `budget: segment ${segment.index} costs ${cost} credits and ${chain.creditsSpent} of ${budget} are spent; ` +
+          'resume with a higher --max-credits',
+        'budget',
+      );
+    }
+    chain.submitting(segment, attempt);
     const target = { workflowId: workflowInfo().workflowId, segment: segment.index, attempt };
     const label = `${previousTaskId ? 'extend' : 'generate'} ${segment.index}/${chain.segments.length}`;
     let result: SubmitResult;
@@ -166,6 +188,7 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
         return c !== undefined && c.prompt === segment.prompt && c.parentTaskId === (previousTaskId ?? '');
       };
       if (usesCallbacks && (await condition(isOurs, input.options.callbackGraceMs))) {
+        chain.charged(cost);
         return { taskId: callbacks.get(key)!.taskId, attempt }; // the task exists after all: adopt it
       }
       if (input.options.ambiguousCreatePolicy === 'resubmit') return submit(segment, attempt + 1);
@@ -176,6 +199,7 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
         'never-pay-twice guard',
       );
     }
+    chain.charged(cost);
     return { taskId: result.taskId, attempt };
   }
 
@@ -198,6 +222,87 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
     return winner;
   }
 
+  const { archiveSegment } = proxyActivities<DeliverableActivities>({
+    startToCloseTimeout: '10 minutes',
+    heartbeatTimeout: '20 seconds',
+    retry: { initialInterval: '2s', maximumAttempts: 5 },
+  });
+  const { stitchChain, writeChainReport } = proxyActivities<DeliverableActivities>({
+    startToCloseTimeout: '30 minutes',
+    heartbeatTimeout: '1 minute',
+    retry: { initialInterval: '5s', maximumAttempts: 3 },
+  });
+
+  /** Archive a succeeded segment in the background; the chain goes on generating meanwhile. */
+  function archive(segment: SegmentState): void {
+    const { index, taskId, videoUrl, imageUrl } = segment;
+    if (!taskId || !videoUrl || archiving.has(index)) return;
+    archiveFailures.delete(index);
+    const previewFiles = chain.segments.slice(0, index - 1).map((s) => s.archive?.video);
+    const job = archiveSegment
+      .executeWithOptions({ summary: `archive ${index}/${chain.segments.length}` }, [
+        {
+          workflowId: workflowInfo().workflowId,
+          index,
+          taskId,
+          videoUrl,
+          imageUrl,
+          previewFiles: previewFiles.every(Boolean) ? (previewFiles as string[]) : [],
+        },
+      ])
+      .then(
+        ({ archive, preview }) => {
+          // A redo may have replaced the segment meanwhile: only its own task's files count.
+          if (segment.taskId === taskId && chain.segments[index - 1] === segment)
+            chain.archived(segment, archive, preview);
+        },
+        (err: unknown) =>
+          void archiveFailures.set(index, applicationFailure(err)?.message ?? (err as Error).message),
+      )
+      .finally(() => archiving.delete(index));
+    archiving.set(index, job);
+  }
+
+  /** Wait for every archive; pause with the reason when one cannot be made. */
+  async function settleArchives(): Promise<void> {
+    for (const s of chain.segments) if (s.state === 'succeeded' && !s.archive) archive(s);
+    await Promise.all([...archiving.values()]);
+    const [failed] = archiveFailures.values();
+    if (failed) {
+      archiveFailures.clear();
+      throw new PauseChain(failed, 'archive');
+    }
+  }
+
+  /** The stitched video, its manifest and report: the chain's deliverable. */
+  async function deliver(): Promise<void> {
+    const files = chain.segments.map((s) => s.archive!.video);
+    const stitched = await stitchChain.executeWithOptions({ summary: `stitch ${files.length} segments` }, [
+      {
+        workflowId: workflowInfo().workflowId,
+        files,
+        trimBoundaryFrame: input.options.trimBoundaryFrame,
+        crossfadeSeconds: input.options.crossfadeSeconds,
+      },
+    ]);
+    chain.delivered({ video: stitched.file });
+    const { imageUrl, waterMark, duration, quality, aspectRatio } = input;
+    const report = await writeChainReport({
+      workflowId: workflowInfo().workflowId,
+      input: {
+        prompts: chain.segments.map((s) => s.prompt),
+        duration,
+        quality,
+        aspectRatio,
+        imageUrl,
+        waterMark,
+      },
+      progress: { ...chain.progress(), state: 'completed' },
+      stitch: stitched,
+    });
+    chain.delivered(report);
+  }
+
   /** One segment, from create (or a task carried over from an earlier run) to success or failure. */
   async function runSegment(segment: SegmentState): Promise<void> {
     inFlight = segment;
@@ -211,6 +316,7 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
       const outcome = await awaitOutcome(segment, attempt, taskId);
       if (outcome.state === 'success') {
         chain.succeeded(segment, outcome, outcome.by);
+        archive(segment);
         segmentsThisRun++;
         return;
       }
@@ -236,14 +342,24 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
         // Updates that arrived with the last segment (an append, say) count before the chain closes.
         await condition(allHandlersFinished);
         if (chain.next()) continue;
+        try {
+          await settleArchives();
+          await deliver();
+        } catch (err) {
+          if (!(err instanceof PauseChain)) throw err;
+          chain.pause(err.reason, err.by);
+          continue;
+        }
         break;
       }
       if (workflowInfo().continueAsNewSuggested || segmentsThisRun >= input.options.continueAsNewEvery) {
+        await Promise.all([...archiving.values()]); // their results travel in the carried state
         await condition(allHandlersFinished);
         return await continueAsNew<typeof longVideo>({
           ...input,
           prompts: chain.segments.map((s) => s.prompt),
           carry: chain.carry(),
+          options: { ...input.options, maxCredits: budget },
         });
       }
       try {

@@ -57,6 +57,30 @@ export class ScriptedProvider {
     } as unknown as Activities;
   }
 
+  /** Deliverable activities that record what they were asked and make no files. */
+  archived: number[] = [];
+  deliverables() {
+    return {
+      archiveSegment: async (input: { index: number; taskId: string }) => {
+        this.archived.push(input.index);
+        const video = `/out/${input.taskId}.mp4`;
+        return { archive: { video, sha256: 'x', bytes: 1, durationSeconds: 5 }, preview: '/out/preview.mp4' };
+      },
+      stitchChain: async (input: { files: string[] }) => ({
+        file: '/out/final.mp4',
+        layout: 'new-part',
+        method: 'copy',
+        durationSeconds: input.files.length * 5,
+        expectedSeconds: input.files.length * 5,
+        width: 1280,
+        height: 720,
+        fps: 24,
+        segments: [],
+      }),
+      writeChainReport: async () => ({ manifest: '/out/manifest.json', report: '/out/index.html' }),
+    };
+  }
+
   outcome(n: number): TaskOutcome {
     const c = this.creates[n - 1]!;
     const parentTaskId = c.input.request.taskId ?? '';
@@ -118,6 +142,7 @@ export async function withWorkers<T>(provider: ScriptedProvider, fn: () => Promi
     connection: env.nativeConnection,
     taskQueue: WORKFLOW_TASK_QUEUE,
     workflowBundle: bundle,
+    activities: provider.deliverables(),
   });
   const activities = await Worker.create({
     connection: env.nativeConnection,

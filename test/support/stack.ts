@@ -3,6 +3,7 @@
  * processes started from the CLI (`long-video worker`), so that a worker can be killed with SIGKILL.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -22,6 +23,8 @@ const run = promisify(execFile);
 export interface Stack {
   server: RunningDevServer;
   sim: TestSimulator;
+  /** The workers' OUTPUT_DIR. */
+  outputDir: string;
   client: Client;
   /** Environment for a worker process talking to this stack. */
   workerEnv(extra?: Record<string, string>): Record<string, string>;
@@ -49,10 +52,12 @@ export async function startStack(
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, namespace: server.namespace });
   const workers = new Set<WorkerProcess>();
+  const outputDir = mkdtempSync(path.join(os.tmpdir(), 'long-video-out-'));
 
   return {
     server,
     sim,
+    outputDir,
     client,
     workerEnv(extra = {}) {
       return {
@@ -63,6 +68,7 @@ export async function startStack(
         RUNWAY_TIMEOUT_MS: '5000',
         PROVIDER_RATE_LIMIT_PER_SECOND: '200',
         WORKER_SHUTDOWN_GRACE_MS: '1000',
+        OUTPUT_DIR: outputDir,
         ...extra,
       };
     },
@@ -117,6 +123,7 @@ export async function startStack(
       await connection.close();
       await sim.sim.close();
       await server.stop();
+      rmSync(outputDir, { recursive: true, force: true });
     },
   };
 }

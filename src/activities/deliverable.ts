@@ -1,0 +1,172 @@
+/**
+ * The chain's deliverable as activities on the workflow queue (local work): archive each segment as soon
+ * as it succeeds, stitch the final video, and write the manifest and the HTML report.
+ */
+import { promises as fs } from 'node:fs';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { DownloadRefused, FileGone, downloadToStorage } from '../media/download';
+import { probeVideo } from '../media/probe';
+import { writeReport, type ReportInput } from '../media/report';
+import { concatCopy, stitch, type StitchResult } from '../media/stitch';
+import { type ChainStorage, FileTooLarge } from '../storage/chain-storage';
+import type { SegmentArchive } from '../workflows/definitions';
+
+export interface DeliverableDeps {
+  storage: ChainStorage;
+  /** Hosts segment files may come from. */
+  mediaHosts: ReadonlySet<string>;
+  maxBytes: number;
+  downloadTimeoutMs: number;
+}
+
+export interface ArchiveInput {
+  workflowId: string;
+  index: number;
+  taskId: string;
+  videoUrl: string;
+  imageUrl?: string;
+  /** Archived videos of the segments before this one, in order: with this one, the preview. */
+  previewFiles: string[];
+}
+
+export const segmentFileName = (index: number, taskId: string, ext: 'mp4' | 'png') =>
+  `segment-${String(index).padStart(3, '0')}-${taskId.replace(/[^A-Za-z0-9-]/g, '').slice(0, 12)}.${ext}`;
+
+export function createDeliverableActivities(deps: DeliverableDeps) {
+  /** Download one file unless a verified copy is already there (its hash recorded next to it). */
+  async function fetchOnce(workflowId: string, index: number, url: string, name: string) {
+    const sidecar = deps.storage.localPath(workflowId, `${name}.sha256`);
+    const recorded = await fs.readFile(sidecar, 'utf8').catch(() => undefined);
+    const existing = recorded ? await deps.storage.stat(workflowId, name) : undefined;
+    if (existing && existing.sha256 === recorded?.trim()) return existing;
+    try {
+      const stored = await downloadToStorage({
+        url,
+        allowedHosts: deps.mediaHosts,
+        timeoutMs: deps.downloadTimeoutMs,
+        maxBytes: deps.maxBytes,
+        storage: deps.storage,
+        workflowId,
+        name,
+        onProgress: (bytes) => Context.current().heartbeat({ name, bytes }),
+      });
+      return stored;
+    } catch (err) {
+      throw archiveFailure(index, err);
+    }
+  }
+
+  return {
+    async archiveSegment(input: ArchiveInput): Promise<{ archive: SegmentArchive; preview?: string }> {
+      const { workflowId, index, taskId } = input;
+      Context.current().heartbeat();
+      const videoName = segmentFileName(index, taskId, 'mp4');
+      const video = await fetchOnce(workflowId, index, input.videoUrl, videoName);
+      let durationSeconds: number;
+      try {
+        // Decoding every frame proves the download is whole.
+        const probe = await probeVideo(video.path, { countFrames: true });
+        const expected = Math.floor(probe.durationSeconds * probe.fps) - 1;
+        if ((probe.frames ?? 0) < expected) {
+          throw new Error(
+            `${probe.frames ?? 0} frames decoded of the ${expected + 1} its header promises (truncated)`,
+          );
+        }
+        durationSeconds = probe.durationSeconds;
+      } catch (err) {
+        await fs.rm(video.path, { force: true });
+        throw ApplicationFailure.create({
+          type: 'CorruptDownload',
+          message: `segment ${index} (task ${taskId}): the downloaded video is not readable: ${(err as Error).message}`,
+        });
+      }
+      await fs.writeFile(deps.storage.localPath(workflowId, `${videoName}.sha256`), video.sha256);
+      const thumbnail = input.imageUrl
+        ? (await fetchOnce(workflowId, index, input.imageUrl, segmentFileName(index, taskId, 'png'))).path
+        : undefined;
+      const archive = {
+        video: video.path,
+        thumbnail,
+        sha256: video.sha256,
+        bytes: video.bytes,
+        durationSeconds,
+      };
+      const preview = await refreshPreview(workflowId, [...input.previewFiles, video.path]);
+      return { archive, preview };
+    },
+
+    async stitchChain(input: {
+      workflowId: string;
+      files: string[];
+      trimBoundaryFrame: boolean;
+      crossfadeSeconds: number;
+    }): Promise<StitchResult> {
+      // ffmpeg runs long and silent: heartbeat so a dead worker is noticed in seconds, not at the timeout.
+      const beat = setInterval(() => Context.current().heartbeat(), 5_000);
+      try {
+        return await stitch({
+          files: input.files,
+          out: deps.storage.localPath(input.workflowId, 'final.mp4'),
+          trimBoundaryFrame: input.trimBoundaryFrame,
+          crossfadeSeconds: input.crossfadeSeconds,
+        });
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        const full = e.code === 'ENOSPC' || /No space left/i.test(e.message);
+        throw ApplicationFailure.create({
+          type: full ? 'DiskFull' : e.name === 'StitchMismatch' ? 'StitchMismatch' : 'StitchFailed',
+          message: `stitching ${input.files.length} segments: ${e.message}`,
+          nonRetryable: full || e.name === 'StitchMismatch',
+        });
+      } finally {
+        clearInterval(beat);
+      }
+    },
+
+    async writeChainReport(input: ReportInput): Promise<{ manifest: string; report: string }> {
+      return writeReport(deps.storage, input);
+    },
+  };
+
+  /** The segments so far as one file, for watching a long chain grow; best effort, stream copy only. */
+  async function refreshPreview(workflowId: string, files: string[]): Promise<string | undefined> {
+    const out = deps.storage.localPath(workflowId, 'preview.mp4');
+    const partial = `${out}.partial.mp4`;
+    try {
+      await concatCopy(files, partial);
+      await fs.rename(partial, out);
+      return out;
+    } catch {
+      await fs.rm(partial, { force: true });
+      return undefined;
+    }
+  }
+}
+
+/** A failed download as the failure the workflow acts on: gone and refused files are not retried. */
+function archiveFailure(index: number, err: unknown): ApplicationFailure {
+  const e = err as NodeJS.ErrnoException;
+  if (err instanceof FileGone) {
+    return ApplicationFailure.create({
+      type: 'SegmentFileGone',
+      nonRetryable: true,
+      message: `segment ${index}: the provider no longer has its file (${e.message}; files expire 14 days after generation); redo from segment ${index} to generate it again`,
+    });
+  }
+  if (err instanceof DownloadRefused || err instanceof FileTooLarge) {
+    return ApplicationFailure.create({
+      type: e.name,
+      nonRetryable: true,
+      message: `segment ${index}: ${e.message}`,
+    });
+  }
+  if (e.code === 'ENOSPC') {
+    return ApplicationFailure.create({
+      type: 'DiskFull',
+      nonRetryable: true,
+      message: `segment ${index}: no space left to archive it`,
+    });
+  }
+  return ApplicationFailure.create({ type: 'DownloadFailed', message: `segment ${index}: ${e.message}` });
+}

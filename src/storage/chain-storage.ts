@@ -1,0 +1,98 @@
+/**
+ * Where a chain's files live: one folder per workflow id. Files are written to a temporary name and
+ * renamed into place, so a reader never sees half a file; each write answers its SHA-256 and size. The
+ * interface is what an object store would implement too (ffmpeg still needs local paths: `localPath`).
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+export interface StoredFile {
+  /** Absolute local path. */
+  path: string;
+  sha256: string;
+  bytes: number;
+}
+
+export interface ChainStorage {
+  /** The local path of a chain's file (existing or not). */
+  localPath(workflowId: string, name: string): string;
+  /** Write `source` as the file `name`, atomically; refuses more than `maxBytes`. */
+  write(
+    workflowId: string,
+    name: string,
+    source: Readable,
+    maxBytes: number,
+    onProgress?: (bytes: number) => void,
+  ): Promise<StoredFile>;
+  /** The file's hash and size, if it exists. */
+  stat(workflowId: string, name: string): Promise<StoredFile | undefined>;
+}
+
+export class FileTooLarge extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`larger than the ${maxBytes}-byte cap`);
+    this.name = 'FileTooLarge';
+  }
+}
+
+/** A workflow id as a folder name: readable, and never a path outside the output folder. */
+export function folderName(workflowId: string): string {
+  const safe = workflowId.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_');
+  return safe.slice(0, 200) || '_';
+}
+
+export class LocalFolderStorage implements ChainStorage {
+  constructor(readonly root: string) {}
+
+  localPath(workflowId: string, name: string): string {
+    if (name.includes('/') || name.includes('\\') || name.startsWith('.'))
+      throw new Error(`bad file name ${name}`);
+    return path.join(path.resolve(this.root), folderName(workflowId), name);
+  }
+
+  async write(
+    workflowId: string,
+    name: string,
+    source: Readable,
+    maxBytes: number,
+    onProgress?: (bytes: number) => void,
+  ): Promise<StoredFile> {
+    const final = this.localPath(workflowId, name);
+    await fs.mkdir(path.dirname(final), { recursive: true });
+    const partial = `${final}.partial-${process.pid}-${Date.now()}`;
+    const hash = createHash('sha256');
+    let bytes = 0;
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        bytes += chunk.length;
+        if (bytes > maxBytes) return done(new FileTooLarge(maxBytes));
+        hash.update(chunk);
+        onProgress?.(bytes);
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(source, meter, createWriteStream(partial));
+      await fs.rename(partial, final);
+    } catch (err) {
+      await fs.rm(partial, { force: true });
+      throw err;
+    }
+    return { path: final, sha256: hash.digest('hex'), bytes };
+  }
+
+  async stat(workflowId: string, name: string): Promise<StoredFile | undefined> {
+    const file = this.localPath(workflowId, name);
+    try {
+      const { size } = await fs.stat(file);
+      const hash = createHash('sha256');
+      await pipeline(createReadStream(file), hash);
+      return { path: file, sha256: hash.digest('hex'), bytes: size };
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -212,12 +212,15 @@ export class ChainView {
       const prompt = s.prompt.replace(/\s+/g, ' ').replace(/\|/g, '\\|').slice(0, 60);
       return `| ${s.index} | ${s.state} | ${s.attempts} | ${s.taskId ?? ''} | ${video} | ${prompt} |`;
     });
+    const hidden = this.segments.length - shown.length;
     return [
       head,
+      ...(links.length ? ['', links.join(' · ')] : []),
       '',
       '| # | state | attempts | task | video | prompt |',
       '|---|---|---|---|---|---|',
       ...rows,
+      ...(hidden ? ['', `(${hidden} more segments: \`long-video status\` lists them all)`] : []),
     ].join('\n');
   }
 }

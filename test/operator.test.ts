@@ -236,3 +236,45 @@ test('a run seeded with an earlier run state pays nothing again and awaits the t
   expect(result.segments.map((s) => s.taskId)).toEqual(['task-1', 'task-2', 'task-3']);
   expect(provider.creates).toHaveLength(3); // only segment 3 was created by the new run
 });
+
+test('a segment whose file is gone pauses the chain at the end; redo from it delivers', async () => {
+  const provider = new ScriptedProvider();
+  provider.archiveFails.add(2);
+  const result = await withWorkers(provider, async () => {
+    const handle = await start({ ...FAST, prompts: ['a', 'b', 'c'] });
+    const paused = await waitForProgress(handle, (p) => p.state === 'paused');
+    expect(paused.reason).toMatch(/segment 2: the provider no longer has its file/);
+    expect(paused.paused!.by).toBe('archive');
+    expect(paused.outputs?.video).toBeUndefined();
+    provider.archiveFails.clear();
+    await handle.executeUpdate(redoUpdate, { args: [{ from: 2 }] });
+    await handle.executeUpdate(resumeUpdate, { args: [{}] });
+    return handle.result();
+  });
+  expect(result).toMatchObject({
+    state: 'completed',
+    outputs: { video: '/out/final.mp4', report: '/out/index.html' },
+  });
+  expect(provider.creates).toHaveLength(5); // segments 2 and 3 were generated again
+});
+
+test('the chain does not wait for archives: the next segment is submitted while one is archived', async () => {
+  const provider = new ScriptedProvider();
+  let release!: () => void;
+  const slowArchive = new Promise<void>((r) => (release = r));
+  const deliverables = provider.deliverables();
+  provider.deliverables = () => ({
+    ...deliverables,
+    archiveSegment: async (input) => {
+      if (input.index === 1) await slowArchive;
+      return deliverables.archiveSegment(input);
+    },
+  });
+  const result = await withWorkers(provider, async () => {
+    const handle = await start({ ...FAST, prompts: ['a', 'b'] });
+    await waitFor(() => provider.creates.length === 2); // segment 2 submitted while 1 is still archiving
+    release();
+    return handle.result();
+  });
+  expect(result.state).toBe('completed');
+});

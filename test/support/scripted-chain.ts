@@ -59,9 +59,18 @@ export class ScriptedProvider {
 
   /** Deliverable activities that record what they were asked and make no files. */
   archived: number[] = [];
+  /** Segment indexes whose archive fails as if the provider's file were gone. */
+  archiveFails = new Set<number>();
   deliverables() {
     return {
       archiveSegment: async (input: { index: number; taskId: string }) => {
+        if (this.archiveFails.has(input.index)) {
+          throw ApplicationFailure.create({
+            type: 'SegmentFileGone',
+            nonRetryable: true,
+            message: `segment ${input.index}: the provider no longer has its file (HTTP 404)`,
+          });
+        }
         this.archived.push(input.index);
         const video = `/out/${input.taskId}.mp4`;
         return { archive: { video, sha256: 'x', bytes: 1, durationSeconds: 5 }, preview: '/out/preview.mp4' };

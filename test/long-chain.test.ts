@@ -47,8 +47,9 @@ test(`a ${SEGMENTS}-segment chain completes across runs with bounded histories`,
     const largestHistory = Math.max(...runs.map((r) => r.historyLength));
     expect(runs).toHaveLength(result.run);
     expect(result.run).toBeGreaterThan(1);
-    // The suggestion comes at the threshold; a run ends after its segment in flight.
-    expect(largestHistory).toBeLessThan(SUGGEST_CAN_AT + 60);
+    // The suggestion comes at the threshold; a run ends after its segment in flight and the archives
+    // under way (each segment adds about 25 events).
+    expect(largestHistory).toBeLessThan(SUGGEST_CAN_AT + 120);
     console.log(
       `long chain: ${SEGMENTS} segments in ${wallSeconds.toFixed(1)} s, ${result.run} runs, ` +
         `largest history ${largestHistory} events`,

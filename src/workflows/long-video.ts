@@ -339,17 +339,21 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
       await condition(() => !chain.paused && redosWaiting === 0);
       const segment = chain.next();
       if (!segment) {
-        // Updates that arrived with the last segment (an append, say) count before the chain closes.
+        // Updates that arrived with the last segment (an append, say) count before the chain closes;
+        // an append while archiving or stitching sends the chain back to work.
         await condition(allHandlersFinished);
         if (chain.next()) continue;
         try {
           await settleArchives();
+          if (chain.next()) continue;
           await deliver();
         } catch (err) {
           if (!(err instanceof PauseChain)) throw err;
           chain.pause(err.reason, err.by);
           continue;
         }
+        await condition(allHandlersFinished);
+        if (chain.next()) continue;
         break;
       }
       if (workflowInfo().continueAsNewSuggested || segmentsThisRun >= input.options.continueAsNewEvery) {

@@ -9,23 +9,11 @@ import { probeVideo } from '../src/media/probe';
 import { segmentColour } from '../src/simulator/media';
 import { colourDistance, pixelAt } from './support/frames';
 import { eventually } from './support/simulator';
-import { type Stack, type WorkerProcess, startStack } from './support/stack';
-import { quietRuntime } from './support/temporal';
+import { useStackWithWorker } from './support/stack';
 
 jest.setTimeout(180_000);
 
-let stack: Stack;
-let worker: WorkerProcess;
-beforeAll(async () => {
-  quietRuntime();
-  stack = await startStack();
-  worker = await stack.startWorker(stack.workerEnv());
-});
-afterAll(async () => {
-  await worker?.kill('SIGTERM');
-  await stack?.stop();
-});
-beforeEach(() => stack.sim.admin.reset());
+const useStack = useStackWithWorker();
 
 const PROMPTS = ['<b>dawn</b> & "mist"', 'a heron lands', 'it spears a fish', 'it flies off'];
 const args = (id: string) => [
@@ -36,14 +24,14 @@ const args = (id: string) => [
   ...PROMPTS.flatMap((p) => ['--prompt', p]),
 ];
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
-const charged = async () => (await stack.sim.admin.ledger()).reduce((sum, e) => sum + e.cost, 0);
+const charged = async () => (await useStack().sim.admin.ledger()).reduce((sum, e) => sum + e.cost, 0);
 
 test('a 4-segment chain becomes one verified video, a manifest and a report', async () => {
-  const dry = await stack.cli(['start', ...args('dv-dry'), '--dry-run', '--json']);
+  const dry = await useStack().cli(['start', ...args('dv-dry'), '--dry-run', '--json']);
   const estimate = JSON.parse(dry.stdout).estimatedCredits;
-  expect(await stack.sim.admin.ledger()).toHaveLength(0); // a dry run pays nothing
+  expect(await useStack().sim.admin.ledger()).toHaveLength(0); // a dry run pays nothing
 
-  const run = await stack.cli(['start', ...args('dv-4'), '--wait', '--json']);
+  const run = await useStack().cli(['start', ...args('dv-4'), '--wait', '--json']);
   expect(run.code).toBe(0);
   const result = JSON.parse(run.stdout);
   expect(await charged()).toBe(estimate);
@@ -66,7 +54,7 @@ test('a 4-segment chain becomes one verified video, a manifest and a report', as
   expect(m.segments.map((s: { prompt: string }) => s.prompt)).toEqual(PROMPTS);
   expect(m.creditsSpent).toBe(estimate);
   for (const s of m.segments) {
-    expect(sha256(`${stack.outputDir}/dv-4/${s.file}`)).toBe(s.sha256);
+    expect(sha256(`${useStack().outputDir}/dv-4/${s.file}`)).toBe(s.sha256);
     expect(s).toMatchObject({ state: 'succeeded', attempts: 1, durationSeconds: 5 });
   }
   const html = readFileSync(report, 'utf8');
@@ -77,16 +65,16 @@ test('a 4-segment chain becomes one verified video, a manifest and a report', as
 });
 
 test('--max-credits pauses before a call would go over; resume with more finishes the chain', async () => {
-  await stack.cli(['start', ...args('dv-budget'), '--max-credits', '30']);
+  await useStack().cli(['start', ...args('dv-budget'), '--max-credits', '30']);
   const paused = await eventually(async () => {
-    const s = JSON.parse((await stack.cli(['status', 'dv-budget', '--json'])).stdout);
+    const s = JSON.parse((await useStack().cli(['status', 'dv-budget', '--json'])).stdout);
     return s.state === 'paused' ? s : undefined;
   }, 60_000);
   expect(paused.reason).toMatch(/budget: segment 3 costs 12 credits and 24 of 30 are spent/);
   expect(await charged()).toBe(24);
-  await stack.cli(['resume', 'dv-budget', '--max-credits', '48']);
+  await useStack().cli(['resume', 'dv-budget', '--max-credits', '48']);
   const done = await eventually(async () => {
-    const s = JSON.parse((await stack.cli(['status', 'dv-budget', '--json'])).stdout);
+    const s = JSON.parse((await useStack().cli(['status', 'dv-budget', '--json'])).stdout);
     return s.state === 'completed' ? s : undefined;
   }, 60_000);
   expect(done.creditsSpent).toBe(48);

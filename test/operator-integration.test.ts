@@ -3,30 +3,17 @@
  * was paid: credits running out and a top-up, a redo from segment k, and resuming a cancelled chain.
  */
 import type { LedgerEntry } from '../src/simulator/provider';
-import { type Stack, type WorkerProcess, startStack } from './support/stack';
+import { useStackWithWorker } from './support/stack';
 import { eventually } from './support/simulator';
-import { quietRuntime } from './support/temporal';
 
 jest.setTimeout(180_000);
 
-let stack: Stack;
-let worker: WorkerProcess;
-
-beforeAll(async () => {
-  quietRuntime();
-  stack = await startStack();
-  worker = await stack.startWorker(stack.workerEnv());
-});
-afterAll(async () => {
-  await worker?.kill('SIGTERM');
-  await stack?.stop();
-});
-beforeEach(() => stack.sim.admin.reset());
+const useStack = useStackWithWorker();
 
 const prompts = (n: number) => Array.from({ length: n }, (_, i) => ['--prompt', `shot ${i + 1}`]).flat();
 
 async function statusOf(id: string) {
-  const r = await stack.cli(['status', id, '--json']);
+  const r = await useStack().cli(['status', id, '--json']);
   return { code: r.code, ...JSON.parse(r.stdout) };
 }
 
@@ -47,26 +34,26 @@ function expectChainOfCharges(ledger: LedgerEntry[], taskIds: string[]) {
 }
 
 test('credits run out mid-chain: paused with 402; top up and resume: one charge per segment', async () => {
-  await stack.sim.admin.setCredits(30); // two 12-credit segments, then 402
+  await useStack().sim.admin.setCredits(30); // two 12-credit segments, then 402
   expect(
-    (await stack.cli(['start', '--aspect-ratio', '16:9', '--id', 'op-credits', ...prompts(4)])).code,
+    (await useStack().cli(['start', '--aspect-ratio', '16:9', '--id', 'op-credits', ...prompts(4)])).code,
   ).toBe(0);
   const paused = await until('op-credits', (s) => s.state === 'paused');
   expect(paused.code).toBe(5);
   expect(paused.reason).toMatch(/out of credits: .*402/);
-  const list = JSON.parse((await stack.cli(['list', '--state', 'paused', '--json'])).stdout);
+  const list = JSON.parse((await useStack().cli(['list', '--state', 'paused', '--json'])).stdout);
   expect(list).toContainEqual(
     expect.objectContaining({ workflowId: 'op-credits', state: 'paused', segmentsDone: 2 }),
   );
-  const charged = (await stack.sim.admin.ledger()).length;
+  const charged = (await useStack().sim.admin.ledger()).length;
   await new Promise((r) => setTimeout(r, 1500));
-  expect((await stack.sim.admin.ledger()).length).toBe(charged); // the ledger stops growing
+  expect((await useStack().sim.admin.ledger()).length).toBe(charged); // the ledger stops growing
 
-  await stack.sim.admin.setCredits(1000);
-  const resumed = await stack.cli(['resume', 'op-credits']);
+  await useStack().sim.admin.setCredits(1000);
+  const resumed = await useStack().cli(['resume', 'op-credits']);
   expect(resumed.stdout).toContain('resumed op-credits at 2/4 segments');
   const done = await until('op-credits', (s) => s.state === 'completed');
-  const ledger = await stack.sim.admin.ledger();
+  const ledger = await useStack().sim.admin.ledger();
   expect(ledger).toHaveLength(4);
   expectChainOfCharges(
     ledger,
@@ -75,20 +62,20 @@ test('credits run out mid-chain: paused with 402; top up and resume: one charge 
 });
 
 test('pause from the CLI stops the ledger; redo from k pays exactly for k..end again', async () => {
-  await stack.cli(['start', '--aspect-ratio', '1:1', '--id', 'op-redo', ...prompts(8)]);
+  await useStack().cli(['start', '--aspect-ratio', '1:1', '--id', 'op-redo', ...prompts(8)]);
   await until('op-redo', (s) => s.segmentsDone >= 2);
-  const pause = await stack.cli(['pause', 'op-redo', '--reason', 'shot 2 looks wrong']);
+  const pause = await useStack().cli(['pause', 'op-redo', '--reason', 'shot 2 looks wrong']);
   expect(pause.stdout).toMatch(/paused op-redo at \d\/8 segments \(shot 2 looks wrong\)/);
   await until('op-redo', (s) => s.segments.every((x: { state: string }) => x.state !== 'generating'));
-  const before = await stack.sim.admin.ledger();
+  const before = await useStack().sim.admin.ledger();
   await new Promise((r) => setTimeout(r, 1500));
-  expect(await stack.sim.admin.ledger()).toHaveLength(before.length);
+  expect(await useStack().sim.admin.ledger()).toHaveLength(before.length);
 
-  const redo = await stack.cli(['redo', 'op-redo', '--from', '2', '--prompt', 'shot 2, take two']);
+  const redo = await useStack().cli(['redo', 'op-redo', '--from', '2', '--prompt', 'shot 2, take two']);
   expect(redo.stdout).toContain("segments 2..8 will be generated again, from segment 1's task");
-  await stack.cli(['resume', 'op-redo']);
+  await useStack().cli(['resume', 'op-redo']);
   const done = await until('op-redo', (s) => s.state === 'completed');
-  const after = (await stack.sim.admin.ledger()).slice(before.length);
+  const after = (await useStack().sim.admin.ledger()).slice(before.length);
   const rest = Array.from({ length: 6 }, (_, i) => `shot ${i + 3}`);
   expect(after.map((e) => e.prompt)).toEqual(['shot 2, take two', ...rest]);
   expect(after[0]!.parentTaskId).toBe(done.segments[0].taskId); // segment 1 is not paid again
@@ -99,8 +86,8 @@ test('pause from the CLI stops the ledger; redo from k pays exactly for k..end a
 });
 
 test('append adds segments to a running chain', async () => {
-  await stack.cli(['start', '--aspect-ratio', '16:9', '--id', 'op-append', ...prompts(2)]);
-  const appended = await stack.cli(['append', 'op-append', '--prompt', 'encore', '--prompt', 'finale']);
+  await useStack().cli(['start', '--aspect-ratio', '16:9', '--id', 'op-append', ...prompts(2)]);
+  const appended = await useStack().cli(['append', 'op-append', '--prompt', 'encore', '--prompt', 'finale']);
   expect(appended.stdout).toContain('appended 2 segment(s); the chain now has 4');
   const done = await until('op-append', (s) => s.state === 'completed');
   expect(done.segments.map((s: { prompt: string }) => s.prompt)).toEqual([
@@ -109,23 +96,23 @@ test('append adds segments to a running chain', async () => {
     'encore',
     'finale',
   ]);
-  expect(await stack.sim.admin.ledger()).toHaveLength(4);
+  expect(await useStack().sim.admin.ledger()).toHaveLength(4);
 });
 
 test('resume of a cancelled chain starts a new run that pays nothing for what was done', async () => {
-  await stack.cli(['start', '--aspect-ratio', '16:9', '--id', 'op-cancelled', ...prompts(4)]);
+  await useStack().cli(['start', '--aspect-ratio', '16:9', '--id', 'op-cancelled', ...prompts(4)]);
   await until('op-cancelled', (s) => s.segmentsDone >= 2);
-  await stack.cli(['cancel', 'op-cancelled']);
+  await useStack().cli(['cancel', 'op-cancelled']);
   const cancelled = await until('op-cancelled', (s) => s.state === 'cancelled');
   const done = cancelled.segments.filter((s: { state: string }) => s.state === 'succeeded');
 
-  const resumed = await stack.cli(['resume', 'op-cancelled']);
+  const resumed = await useStack().cli(['resume', 'op-cancelled']);
   expect(resumed.stdout).toContain(
     `started a new run of op-cancelled from ${done.length}/4 finished segments`,
   );
   const completed = await until('op-cancelled', (s) => s.state === 'completed');
   expect(completed.segments.slice(0, done.length)).toEqual(done);
-  const ledger = await stack.sim.admin.ledger();
+  const ledger = await useStack().sim.admin.ledger();
   expect(ledger).toHaveLength(4); // a task in flight at cancel time was awaited, not bought again
   expectChainOfCharges(
     ledger,
@@ -141,7 +128,7 @@ test('operator mistakes get clear errors', async () => {
     [['append', 'op-append'], /no prompts/],
   ];
   for (const [args, message] of cases) {
-    const r = await stack.cli(args);
+    const r = await useStack().cli(args);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
   }

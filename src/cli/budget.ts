@@ -2,16 +2,20 @@
 import { priceOf } from '../runway/pricing';
 import type { ResolvedInput } from '../workflows/definitions';
 
-export function estimateCredits(input: ResolvedInput): number {
+function pricesFor(input: ResolvedInput) {
   const prices = input.options.prices;
-  const first = priceOf({ endpoint: 'generate', duration: input.duration, quality: input.quality }, prices);
-  const extension = priceOf({ endpoint: 'extend', quality: input.quality }, prices);
+  return {
+    first: priceOf({ endpoint: 'generate', duration: input.duration, quality: input.quality }, prices),
+    extension: priceOf({ endpoint: 'extend', quality: input.quality }, prices),
+  };
+}
+
+export function estimateCredits(input: ResolvedInput): number {
+  const { first, extension } = pricesFor(input);
   return first + (input.prompts.length - 1) * extension;
 }
 
 export function describePrices(input: ResolvedInput): string {
-  const prices = input.options.prices;
-  const first = priceOf({ endpoint: 'generate', duration: input.duration, quality: input.quality }, prices);
-  const extension = priceOf({ endpoint: 'extend', quality: input.quality }, prices);
+  const { first, extension } = pricesFor(input);
   return `generate ${first} + ${input.prompts.length - 1} × extend ${extension}; failed tasks that are resubmitted cost again`;
 }

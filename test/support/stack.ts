@@ -16,6 +16,7 @@ import {
 } from '../../src/temporal/dev-server';
 import type { SimulatorOptions } from '../../src/simulator/options';
 import { type TestSimulator, startTestSimulator } from './simulator';
+import { quietRuntime } from './temporal';
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'long-video.js');
 const run = promisify(execFile);
@@ -136,4 +137,24 @@ export async function callbackEnv(): Promise<Record<string, string>> {
     CALLBACK_PORT: String(port),
     CALLBACK_SECRET,
   };
+}
+
+/**
+ * For a suite: one stack with one poll-mode worker process, a fresh ledger before each test. Read the
+ * stack through the returned getter (it exists once `beforeAll` has run).
+ */
+export function useStackWithWorker(): () => Stack {
+  let stack: Stack;
+  let worker: WorkerProcess;
+  beforeAll(async () => {
+    quietRuntime();
+    stack = await startStack();
+    worker = await stack.startWorker(stack.workerEnv());
+  });
+  afterAll(async () => {
+    await worker?.kill('SIGTERM');
+    await stack?.stop();
+  });
+  beforeEach(() => stack.sim.admin.reset());
+  return () => stack;
 }

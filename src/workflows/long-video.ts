@@ -6,7 +6,6 @@
  * long chains continue as new runs with their whole state.
  */
 import {
-  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   ContinueAsNew,
@@ -21,18 +20,23 @@ import {
 import type { createDeliverableActivities } from '../activities/deliverable';
 import type { createProviderActivities, SubmitResult } from '../activities/provider';
 import { priceOf } from '../runway/pricing';
-import { Prompt } from '../runway/schemas';
 import { ChainView } from './chain-view';
+import {
+  applicationFailure,
+  checkPrompts,
+  extendRequest,
+  generateRequest,
+  reject,
+  validate,
+} from './chain-inputs';
 import {
   type ChainProgress,
   FailureTypes,
   PROVIDER_TASK_QUEUE,
-  type ResolvedInput,
   type SegmentState,
   type TaskFinishedSignal,
   type TaskOutcome,
   appendUpdate,
-  parseLongVideoInput,
   pauseUpdate,
   progressQuery,
   redoUpdate,
@@ -391,55 +395,4 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
       details: [chain.progress()],
     });
   }
-}
-
-function validate(rawInput: unknown): ResolvedInput {
-  try {
-    return parseLongVideoInput(rawInput);
-  } catch (err) {
-    throw ApplicationFailure.create({
-      type: 'InvalidChainInput',
-      nonRetryable: true,
-      message: (err as Error).message,
-    });
-  }
-}
-
-/** Update validators reject by throwing; the caller sees the message and nothing changes. */
-function reject(message: string): never {
-  throw new Error(message);
-}
-
-function checkPrompts(prompts: unknown): void {
-  if (!Array.isArray(prompts) || prompts.length === 0) reject('give at least one prompt');
-  if (prompts.length > 1000) reject('at most 1000 prompts at once');
-  for (const p of prompts) {
-    const parsed = Prompt.safeParse(p);
-    if (!parsed.success) reject(parsed.error.issues[0]?.message ?? 'invalid prompt');
-  }
-}
-
-function generateRequest(input: ResolvedInput, prompt: string) {
-  return {
-    prompt,
-    duration: input.duration,
-    quality: input.quality,
-    ...(input.imageUrl ? { imageUrl: input.imageUrl } : { aspectRatio: input.aspectRatio }),
-    ...(input.waterMark ? { waterMark: input.waterMark } : {}),
-  };
-}
-
-function extendRequest(input: ResolvedInput, prompt: string, taskId: string) {
-  return {
-    taskId,
-    prompt,
-    quality: input.quality,
-    ...(input.waterMark ? { waterMark: input.waterMark } : {}),
-  };
-}
-
-/** The ApplicationFailure behind an activity's failure, if that is what it is. */
-function applicationFailure(err: unknown): ApplicationFailure | undefined {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  return cause instanceof ApplicationFailure ? cause : undefined;
 }

@@ -178,6 +178,8 @@ test('append to a paused chain waits for resume', async () => {
   const provider = new ScriptedProvider();
   const result = await withWorkers(provider, async () => {
     const handle = await start({ ...FAST, prompts: ['a'] });
+    // Pause once segment 1 is paid for: the in-flight segment still finishes.
+    await waitFor(() => provider.creates.length === 1);
     await handle.executeUpdate(pauseUpdate, { args: [{}] });
     await waitForProgress(handle, (p) => p.segmentsDone === 1);
     await handle.executeUpdate(appendUpdate, { args: [{ prompts: ['b'] }] });

@@ -3,8 +3,10 @@
  * races with a segment's completion, continue-as-new with the whole state, and a run seeded with the
  * state of an earlier one.
  */
+import { ApplicationFailure } from '@temporalio/common';
 import {
   type ChainProgress,
+  FailureTypes,
   appendUpdate,
   pauseUpdate,
   progressQuery,
@@ -306,4 +308,40 @@ test('an append while the chain is stitching sends it back to work, then it deli
   expect(result.segments.map((s) => s.state)).toEqual(['succeeded', 'succeeded']);
   expect(stitched.map((files) => files.length)).toEqual([1, 2]);
   stitched = [];
+});
+
+test('resume --adopt-task awaits the task an operator found instead of paying again; a wrong one pauses', async () => {
+  const provider = new ScriptedProvider();
+  provider.onCreate = (n) => {
+    if (n === 2)
+      throw ApplicationFailure.create({
+        type: FailureTypes.AmbiguousCreate,
+        message: 'reset after send',
+        nonRetryable: true,
+        details: [{ callbacks: true }],
+      });
+  };
+  const input = { ...FAST, options: { ...FAST.options, callbackGraceMs: 1_000 } };
+  const { wrong, refused, result } = await withWorkers(provider, async () => {
+    const handle = await start(input);
+    await waitForProgress(handle, (p) => p.state === 'paused');
+    const spent = (await handle.query(progressQuery)).creditsSpent;
+    // task-1 is segment 1's own task: not segment 2's, so it is refused after a look and costs nothing.
+    await handle.executeUpdate(resumeUpdate, { args: [{ adoptTaskId: 'task-1' }] });
+    const wrong = await waitForProgress(handle, (p) => p.state === 'paused' && /adopted/.test(p.reason ?? ''));
+    expect(wrong.creditsSpent).toBe(spent);
+    const refused = await updateRejection(
+      handle.executeUpdate(resumeUpdate, { args: [{ adoptTaskId: 'no spaces allowed' }] }),
+    );
+    // task-2 was created by the create whose answer was lost: adopted, never paid again.
+    await handle.executeUpdate(resumeUpdate, { args: [{ adoptTaskId: 'task-2', by: 'ops' }] });
+    return { wrong, refused, result: await handle.result() };
+  });
+  expect(wrong.reason).toMatch(/segment 2: the adopted task task-1 is not this segment's/);
+  expect(refused).toMatch(/--adopt-task needs the task id/);
+  expect(result.state).toBe('completed');
+  expect(result.segments.map((s) => s.taskId)).toEqual(['task-1', 'task-2', 'task-3']);
+  expect(result.segments[1]).toMatchObject({ adopted: true });
+  expect(provider.creates).toHaveLength(3);
+  expect(result.creditsSpent).toBe(3 * 12); // three 5 s 720p creates, the adopted one counted once
 });

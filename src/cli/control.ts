@@ -21,10 +21,13 @@ import { UsageError } from './usage';
 export const PAUSE_USAGE = `long-video pause ID [--reason TEXT]
 
 Stops new paid calls; the call in flight finishes and is kept. Resume with long-video resume ID.`;
-export const RESUME_USAGE = `long-video resume ID [--max-credits N]
+export const RESUME_USAGE = `long-video resume ID [--max-credits N] [--adopt-task TASK_ID]
 
 A paused chain goes on. A cancelled, failed or terminated chain starts a new run (same id) from its
-finished segments and the task in flight, if any: nothing finished is paid again.`;
+finished segments and the task in flight, if any: nothing finished is paid again.
+--adopt-task: the chain paused because a create's answer was lost and you found that create's task on
+the provider's dashboard: the chain awaits that task instead of paying for a new one (it checks the
+task's prompt and parent first).`;
 export const REDO_USAGE = `long-video redo ID --from K [--prompt TEXT]
 
 Discards segments K..end and generates them again, continuing from segment K-1's task (K = 1 starts
@@ -73,7 +76,11 @@ export async function pauseCommand(argv: string[]): Promise<number> {
 }
 
 export async function resumeCommand(argv: string[]): Promise<number> {
-  const { id, values } = idAnd(argv, { 'max-credits': { type: 'string' } });
+  const { id, values } = idAnd(argv, {
+    'max-credits': { type: 'string' },
+    'adopt-task': { type: 'string' },
+  });
+  const adoptTaskId = values['adopt-task'] as string | undefined;
   const maxCredits = values['max-credits'] === undefined ? undefined : Number(values['max-credits']);
   if (maxCredits !== undefined && !(maxCredits >= 0))
     throw new UsageError('--max-credits must be a number of credits');
@@ -88,11 +95,13 @@ export async function resumeCommand(argv: string[]): Promise<number> {
   }
   if (status === 'RUNNING') {
     const p = await update(id, () =>
-      handle.executeUpdate(resumeUpdate, { args: [{ by: operator(), maxCredits }] }),
+      handle.executeUpdate(resumeUpdate, { args: [{ by: operator(), maxCredits, adoptTaskId }] }),
     );
     console.log(`resumed ${id} at ${p.segmentsDone}/${p.segmentsTotal} segments`);
     return 0;
   }
+  if (adoptTaskId)
+    throw new UsageError(`--adopt-task is for a paused chain; ${id} is ${status.toLowerCase()}`);
   if (status === 'COMPLETED') {
     console.log(`${id} has completed: nothing to resume`);
     return 0;

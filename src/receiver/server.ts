@@ -5,11 +5,12 @@
  * Forged or unknown URLs get 401 and signal nothing; duplicates are harmless.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { WorkflowClient } from '@temporalio/client';
+import { WorkflowNotFoundError, type WorkflowClient } from '@temporalio/client';
 import { outcomeOf } from '../activities/provider';
 import { BodyError, closeServer, listen, readJsonBody, sendJson } from '../http/json-server';
 import { parseCallback, verifyCallbackSignature } from '../runway/callbacks';
 import type { RunwayClient } from '../runway/client';
+import { RunwayError } from '../runway/errors';
 import { taskFinishedSignal } from '../workflows/definitions';
 import { type CallbackTarget, verifyCallbackPath } from './tokens';
 
@@ -33,10 +34,15 @@ export interface RunningReceiver {
 }
 
 const BODY_LIMIT = 16 * 1024;
+/** Re-fetch and signal retries: about 30 s in all, enough to ride out a provider hiccup or a server restart. */
+const RETRY_ATTEMPTS = 8;
+const RETRY_BASE_MS = 250;
+const isFinal = (err: unknown) => err instanceof WorkflowNotFoundError;
 
 export async function startCallbackReceiver(options: ReceiverOptions): Promise<RunningReceiver> {
   const log = options.log ?? (() => undefined);
   const pending = new Set<Promise<void>>();
+  let closing = false;
   const server = http.createServer((req, res) => {
     void accept(req, res).then((followUp) => {
       if (!followUp) return;
@@ -85,20 +91,38 @@ export async function startCallbackReceiver(options: ReceiverOptions): Promise<R
 
   async function signalFromProvider(target: CallbackTarget, taskId: string): Promise<void> {
     try {
-      const detail = await options.provider.recordDetail(taskId);
+      // For a create whose answer was lost, this callback is the only way to learn the task's id: a
+      // failed read or an unreachable Temporal server is retried for a while before the hint is dropped.
+      const detail = await retryTransient(() => options.provider.recordDetail(taskId));
       if (detail.state !== 'success' && detail.state !== 'fail') {
         log(`callback for task ${taskId} ignored: the provider says it is ${detail.state}`);
         return;
       }
-      await options.workflows.getHandle(target.workflowId).signal(taskFinishedSignal, {
-        ...outcomeOf(detail),
-        segment: target.segment,
-        attempt: target.attempt,
-      });
+      await retryTransient(() =>
+        options.workflows.getHandle(target.workflowId).signal(taskFinishedSignal, {
+          ...outcomeOf(detail),
+          segment: target.segment,
+          attempt: target.attempt,
+        }),
+      );
       log(`callback: ${target.workflowId} segment ${target.segment} task ${taskId} ${detail.state}`);
     } catch (err) {
-      // The workflow's poll finds the task anyway: a lost hint only costs time.
+      // A poll still finds a task whose id the workflow has: a lost hint then only costs time.
       log(`callback for ${target.workflowId} task ${taskId} not signalled: ${(err as Error).message}`);
+    }
+  }
+
+  /** Retry provider errors marked retryable and Temporal connection errors, with doubling pauses. */
+  async function retryTransient<T>(call: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (err) {
+        const transient =
+          (err instanceof RunwayError && err.retryable) || (!(err instanceof RunwayError) && !isFinal(err));
+        if (!transient || closing || attempt >= RETRY_ATTEMPTS) throw err;
+        await new Promise((r) => setTimeout(r, RETRY_BASE_MS * 2 ** (attempt - 1)));
+      }
     }
   }
 
@@ -109,6 +133,7 @@ export async function startCallbackReceiver(options: ReceiverOptions): Promise<R
       while (pending.size) await Promise.all([...pending]);
     },
     async close() {
+      closing = true;
       await closeServer(server);
       await Promise.all([...pending]);
     },

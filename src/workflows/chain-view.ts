@@ -92,6 +92,14 @@ export class ChainView {
   submitting(segment: SegmentState, attempt: number): void {
     Object.assign(segment, { state: 'submitting', attempts: attempt, submittedAt: now() });
     delete segment.taskId;
+    delete segment.adopted;
+    this.publish();
+  }
+
+  /** An operator says this (already paid) task is the segment's: await it instead of submitting. */
+  adopt(segment: SegmentState, taskId: string): void {
+    Object.assign(segment, { state: 'generating', taskId, adopted: true });
+    delete segment.lastError;
     this.publish();
   }
 
@@ -142,6 +150,7 @@ export class ChainView {
   notSubmitted(segment: SegmentState, error: string): void {
     Object.assign(segment, { state: 'pending', lastError: error });
     delete segment.taskId;
+    delete segment.adopted;
     this.publish();
   }
 

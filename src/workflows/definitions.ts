@@ -80,6 +80,8 @@ export const SegmentState = z.object({
   /** How the success was learned: the provider's callback or a poll. */
   completedBy: z.enum(['callback', 'poll']).optional(),
   lastError: z.string().optional(),
+  /** The task was named by an operator (`resume --adopt-task`), not answered by our create. */
+  adopted: z.boolean().optional(),
   archive: SegmentArchive.optional(),
 });
 export type SegmentState = z.infer<typeof SegmentState>;
@@ -180,10 +182,15 @@ export interface OperatorRequest {
   by?: string;
 }
 export const pauseUpdate = defineUpdate<ChainProgress, [OperatorRequest & { reason?: string }]>('pause');
-/** Resume a paused chain; `maxCredits` raises (or sets) the chain's budget. */
-export const resumeUpdate = defineUpdate<ChainProgress, [OperatorRequest & { maxCredits?: number }]>(
-  'resume',
-);
+/**
+ * Resume a paused chain; `maxCredits` raises (or sets) the chain's budget. `adoptTaskId` names the task an
+ * operator found on the provider's dashboard for the segment whose create answer was lost: the chain
+ * awaits that task instead of paying for a new one.
+ */
+export const resumeUpdate = defineUpdate<
+  ChainProgress,
+  [OperatorRequest & { maxCredits?: number; adoptTaskId?: string }]
+>('resume');
 /** Discard segments `from`..end and continue from segment `from - 1`'s task, optionally with a new prompt. */
 export const redoUpdate = defineUpdate<ChainProgress, [OperatorRequest & { from: number; prompt?: string }]>(
   'redo',

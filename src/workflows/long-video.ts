@@ -88,14 +88,27 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
   );
   setHandler(
     resumeUpdate,
-    ({ maxCredits }) => {
+    ({ maxCredits, adoptTaskId }) => {
       if (maxCredits !== undefined) budget = maxCredits;
+      if (adoptTaskId) {
+        const segment = chain.next()!;
+        chain.adopt(segment, adoptTaskId);
+        chain.charged(costOf(segment));
+      }
       chain.resume();
       return chain.progress();
     },
     {
-      validator: (_request) => {
+      validator: ({ adoptTaskId }) => {
         if (!chain.paused) reject('the chain is not paused');
+        if (adoptTaskId === undefined) return;
+        if (typeof adoptTaskId !== 'string' || !/^[\w.-]{1,200}$/.test(adoptTaskId)) {
+          reject('--adopt-task needs the task id the provider shows');
+        }
+        const next = chain.next();
+        if (!next || next.state !== 'pending' || inFlight) {
+          reject('no segment waits for a task: --adopt-task is for a segment whose create answer was lost');
+        }
       },
     },
   );
@@ -145,6 +158,16 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
     },
   });
 
+  /** What one create for `segment` costs: a generation for the first, an extension after. */
+  function costOf(segment: SegmentState): number {
+    return chain.previousTaskId(segment)
+      ? priceOf({ endpoint: 'extend', quality: input.quality }, input.options.prices)
+      : priceOf(
+          { endpoint: 'generate', duration: input.duration, quality: input.quality },
+          input.options.prices,
+        );
+  }
+
   /**
    * Submit one create for `segment`; on an ambiguous answer, look for that create's callback before
    * deciding anything. Answers the task id and the attempt it belongs to.
@@ -154,12 +177,7 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
     attempt: number,
   ): Promise<{ taskId: string; attempt: number }> {
     const previousTaskId = chain.previousTaskId(segment);
-    const cost = previousTaskId
-      ? priceOf({ endpoint: 'extend', quality: input.quality }, input.options.prices)
-      : priceOf(
-          { endpoint: 'generate', duration: input.duration, quality: input.quality },
-          input.options.prices,
-        );
+    const cost = costOf(segment);
     if (budget !== undefined && chain.creditsSpent + cost > budget) {
       throw new PauseChain(
         `budget: segment ${segment.index} costs ${cost} credits and ${chain.creditsSpent} of ${budget} are spent; ` +
@@ -198,8 +216,9 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
       if (input.options.ambiguousCreatePolicy === 'resubmit') return submit(segment, attempt + 1);
       throw new PauseChain(
         `segment ${segment.index}: ${failure.message}. No callback arrived within ` +
-          `${input.options.callbackGraceMs} ms; check the provider's dashboard for a task with prompt ` +
-          `"${segment.prompt.slice(0, 60)}" before resuming: resuming submits it again.`,
+          `${input.options.callbackGraceMs} ms; look on the provider's dashboard for a task with prompt ` +
+          `"${segment.prompt.slice(0, 60)}": if it is there, resume with --adopt-task TASK_ID; ` +
+          'if not, a plain resume submits the segment again.',
         'never-pay-twice guard',
       );
     }
@@ -224,6 +243,32 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
     ]);
     scope.cancel();
     return winner;
+  }
+
+  /**
+   * An operator's task is awaited like ours, but first proven to be this segment's: same prompt, continuing
+   * the previous segment's task. A wrong or unknown id pauses the chain again and costs nothing more.
+   */
+  async function awaitAdopted(segment: SegmentState, taskId: string) {
+    const wrong = (why: string) => {
+      chain.charged(-costOf(segment));
+      return new PauseChain(
+        `segment ${segment.index}: the adopted task ${taskId} ${why}; resume with the right --adopt-task, ` +
+          'or without it to submit the segment again',
+        'operator',
+      );
+    };
+    let outcome;
+    try {
+      outcome = await awaitOutcome(segment, segment.attempts, taskId);
+    } catch (err) {
+      throw wrong(`cannot be awaited (${applicationFailure(err)?.message ?? (err as Error).message})`);
+    }
+    const parent = chain.previousTaskId(segment) ?? '';
+    if (outcome.prompt !== segment.prompt || outcome.parentTaskId !== parent) {
+      throw wrong(`is not this segment's (its prompt or the task it continues differ)`);
+    }
+    return outcome;
   }
 
   const { archiveSegment } = proxyActivities<DeliverableActivities>({
@@ -317,7 +362,9 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
         ? { taskId: segment.taskId!, attempt: segment.attempts }
         : await submit(segment, segment.attempts + 1);
       chain.generating(segment, taskId);
-      const outcome = await awaitOutcome(segment, attempt, taskId);
+      const outcome = segment.adopted
+        ? await awaitAdopted(segment, taskId)
+        : await awaitOutcome(segment, attempt, taskId);
       if (outcome.state === 'success') {
         chain.succeeded(segment, outcome, outcome.by);
         archive(segment);

@@ -2,7 +2,7 @@
  * The real local stack for integration tests: a Temporal dev server, the simulator over HTTP, and worker
  * processes started from the CLI (`long-video worker`), so that a worker can be killed with SIGKILL.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,10 +15,12 @@ import {
   startDevServer,
 } from '../../src/temporal/dev-server';
 import type { SimulatorOptions } from '../../src/simulator/options';
+import { CLI_BIN, type WorkerProcess, spawnWorker } from '../../src/lab/worker-process';
+
+export type { WorkerProcess };
 import { type TestSimulator, startTestSimulator } from './simulator';
 import { quietRuntime } from './temporal';
 
-const BIN = path.join(__dirname, '..', '..', 'bin', 'long-video.js');
 const run = promisify(execFile);
 
 export interface Stack {
@@ -33,12 +35,6 @@ export interface Stack {
   /** Run `long-video ARGS` against this stack: exit code and output (never throws on a non-zero exit). */
   cli(args: string[], cwd?: string): Promise<{ code: number; stdout: string; stderr: string }>;
   stop(): Promise<void>;
-}
-
-export interface WorkerProcess {
-  child: ChildProcess;
-  output(): string;
-  kill(signal: NodeJS.Signals): Promise<void>;
 }
 
 export const API_KEY = 'sk-integration-secret-key';
@@ -74,34 +70,9 @@ export async function startStack(
       };
     },
     async startWorker(env) {
-      const child = spawn(process.execPath, [BIN, 'worker'], {
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      child.stdout!.on('data', (d) => (output += d));
-      child.stderr!.on('data', (d) => (output += d));
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      const worker: WorkerProcess = {
-        child,
-        output: () => output,
-        async kill(signal) {
-          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-          await exited;
-          workers.delete(worker);
-        },
-      };
+      const worker = await spawnWorker(env);
       workers.add(worker);
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`worker did not start: ${output}`)), 60_000);
-        child.stdout!.on('data', () => {
-          if (output.includes('worker ready')) {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-        void exited.then(() => reject(new Error(`worker exited: ${output}`)));
-      });
+      void worker.exited.then(() => workers.delete(worker));
       return worker;
     },
     async cli(args, cwd = os.tmpdir()) {
@@ -112,7 +83,7 @@ export async function startStack(
         POLL_INTERVAL_MS: '200',
       };
       try {
-        const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env, cwd });
+        const { stdout, stderr } = await run(process.execPath, [CLI_BIN, ...args], { env, cwd });
         return { code: 0, stdout, stderr };
       } catch (err) {
         const e = err as { code: number; stdout: string; stderr: string };

@@ -1,0 +1,253 @@
+/**
+ * The four fault drills of `npm run chaos`. Each runs real chains on a real stack while something goes
+ * wrong, then lets the simulator's charge ledger and the chains' output folders judge the result.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { resumeUpdate } from '../workflows/definitions';
+import type { ChainOptions, ChainProgress } from '../workflows/definitions';
+import type { FaultConfig, SimulatorOptions } from '../simulator/options';
+import { type DrillStack, startDrillStack } from '../lab/drill-stack';
+import { type FleetChain, type Settled, settleFleet, startFleet } from '../lab/fleet-chains';
+import { judge } from '../lab/verdict';
+import { priceOf } from '../runway/pricing';
+
+export interface ScenarioSize {
+  chains: number;
+  segments: number;
+}
+
+export interface ScenarioResult {
+  name: string;
+  chains: number;
+  completed: number;
+  paused: number;
+  /** Paused chains' reasons, counted. */
+  pausedReasons: Record<string, number>;
+  /** Chains that neither completed nor paused (failed, cancelled, stuck at the deadline). */
+  other: number;
+  duplicateCharges: number;
+  lostSegments: number;
+  providerRequests: number;
+  rateLimited: number;
+  maxRequestsPerWindow: number;
+  rateLimitPerWindow: number;
+  wallSeconds: number;
+  /** What the disruption did (kills, restarts, top-ups). */
+  events: string[];
+  problems: string[];
+}
+
+interface Scenario {
+  name: string;
+  callbacks: boolean;
+  workers: number;
+  sim?: SimulatorOptions;
+  faults?: Partial<FaultConfig>;
+  workerEnv?: Record<string, string>;
+  chainOptions?: Partial<ChainOptions>;
+  /** Runs beside the chains until `running()` turns false; answers what it did. */
+  disrupt?: (stack: DrillStack, running: () => boolean, events: string[]) => Promise<void>;
+  onPaused?: (stack: DrillStack, chain: FleetChain, p: ChainProgress, events: string[]) => Promise<boolean>;
+}
+
+/** Provider time runs 100× faster: a 60 s generation takes 0.6 s. */
+const TIME_SCALE = 0.01;
+const BASE_CHAIN_OPTIONS: Partial<ChainOptions> = {
+  pollIntervalMs: 1_000,
+  callbackGraceMs: 10_000,
+  providerCallTimeoutMs: 8_000,
+  maxTaskFailures: 3,
+};
+const BASE_WORKER_ENV = { PROVIDER_RATE_LIMIT_PER_SECOND: '40', RUNWAY_TIMEOUT_MS: '3000' };
+
+const random = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)]!;
+
+export const SCENARIOS: Scenario[] = [
+  {
+    name: 'R1 worker crashes',
+    callbacks: true,
+    workers: 3,
+    async disrupt(stack, running, events) {
+      let kills = 0;
+      while (running()) {
+        await sleep(2_500 + Math.random() * 2_000);
+        if (!running()) break;
+        const victim = random(stack.workers);
+        await stack.replaceWorker(victim);
+        events.push(`SIGKILL worker ${victim.pid}`);
+        kills++;
+      }
+      events.unshift(`${kills} workers killed and replaced`);
+    },
+  },
+  {
+    name: 'R2 server restart',
+    callbacks: true,
+    workers: 2,
+    async disrupt(stack, running, events) {
+      await sleep(4_000);
+      if (!running()) return;
+      const before = stack.serverPid();
+      const started = Date.now();
+      await stack.restartServer(2_000);
+      events.push(`server ${before} stopped, ${stack.serverPid()} up after ${Date.now() - started} ms`);
+    },
+  },
+  {
+    name: 'R3 provider storm',
+    callbacks: true,
+    workers: 2,
+    // The account's limit: 150 creates per 10 s; we ask the provider queue for fewer calls than that.
+    sim: { rateLimit: 150 },
+    workerEnv: { PROVIDER_RATE_LIMIT_PER_SECOND: '12', RUNWAY_TIMEOUT_MS: '1500' },
+    chainOptions: { pollIntervalMs: 3_000 },
+    // The drill plays the operator for chains the never-pay-twice guard paused: it looks on the provider's
+    // dashboard (the simulator's ledger) for the lost create's task, and adopts it or resubmits.
+    onPaused: resolveLostCreate,
+    faults: {
+      createFailBefore: 0.1,
+      createFailAfter: 0.1,
+      readFail: 0.2,
+      burst429Probability: 0.05,
+      burst429Ms: 1_500,
+      taskFailProbability: 0.1,
+      taskFailCodes: [501, 408],
+      callbackDropProbability: 0.3,
+      callbackDuplicateProbability: 0.1,
+      slowProbability: 0.05,
+      slowMs: 2_500,
+    },
+  },
+  {
+    name: 'R4 credits run out',
+    callbacks: true,
+    workers: 2,
+    // Enough for about 40 % of the run's creates.
+    sim: { credits: 0 },
+    async onPaused(stack, chain, progress, events) {
+      if (!progress.reason?.startsWith('out of credits')) return false;
+      if (!events.some((e) => e.startsWith('credits topped up'))) {
+        await stack.admin.setCredits(1_000_000);
+        events.push(`credits topped up after ${chain.workflowId} paused: ${progress.reason.slice(0, 60)}`);
+      }
+      await stack.client.workflow
+        .getHandle(chain.workflowId)
+        .executeUpdate(resumeUpdate, { args: [{ by: 'chaos drill' }] });
+      return true;
+    },
+  },
+];
+
+/** The runbook for a chain paused by the never-pay-twice guard, as an operator would follow it. */
+async function resolveLostCreate(
+  stack: DrillStack,
+  chain: FleetChain,
+  progress: ChainProgress,
+  events: string[],
+): Promise<boolean> {
+  if (progress.paused?.by !== 'never-pay-twice guard') return false;
+  const segment = progress.segments.find((s) => s.state !== 'succeeded')!;
+  const parent = segment.index > 1 ? progress.segments[segment.index - 2]!.taskId! : '';
+  const [ledger, tasks] = await Promise.all([stack.admin.ledger(), stack.admin.tasks()]);
+  const failed = new Set(tasks.filter((t) => t.state === 'fail').map((t) => t.taskId));
+  const found = ledger.find(
+    (e) => e.prompt === segment.prompt && e.parentTaskId === parent && !failed.has(e.taskId),
+  );
+  await stack.client.workflow
+    .getHandle(chain.workflowId)
+    .executeUpdate(resumeUpdate, { args: [{ by: 'chaos drill', adoptTaskId: found?.taskId }] });
+  events.push(
+    found
+      ? `${chain.workflowId} segment ${segment.index}: lost create's task found on the dashboard, adopted`
+      : `${chain.workflowId} segment ${segment.index}: no task on the dashboard, resubmitted`,
+  );
+  return true;
+}
+
+export async function runScenario(
+  scenario: Scenario,
+  size: ScenarioSize,
+  budgetMs: number,
+  log: (line: string) => void,
+): Promise<ScenarioResult> {
+  const started = Date.now();
+  const perChain = priceOf({ endpoint: 'generate', duration: 5, quality: '720p' }) * size.segments;
+  const credits = scenario.name.startsWith('R4') ? Math.floor(perChain * size.chains * 0.4) : undefined;
+  const stack = await startDrillStack({
+    sim: {
+      timeScale: TIME_SCALE,
+      rateLimit: 0,
+      media: 'shared',
+      jitter: 0.25,
+      ...scenario.sim,
+      ...(credits !== undefined ? { credits } : {}),
+    },
+    callbacks: scenario.callbacks,
+    workerEnv: { ...BASE_WORKER_ENV, ...scenario.workerEnv },
+    // CHAOS_DEBUG=1 shows what the receiver does with each callback.
+    receiverLog: process.env.CHAOS_DEBUG ? (l) => log(`receiver: ${l}`) : undefined,
+  });
+  const events: string[] = [];
+  try {
+    await stack.startWorkers(scenario.workers);
+    if (scenario.faults) await stack.admin.setFaults(scenario.faults);
+    const prefix = `${scenario.name.split(' ')[0]!.toLowerCase()}-${process.pid}`;
+    const chains = await startFleet(stack.client, {
+      prefix,
+      ...size,
+      options: { ...BASE_CHAIN_OPTIONS, ...scenario.chainOptions },
+    });
+    log(`${scenario.name}: ${chains.length} chains × ${size.segments} segments started`);
+    let running = true;
+    const disruption = scenario.disrupt?.(stack, () => running, events) ?? Promise.resolve();
+    let settled: Settled[];
+    try {
+      settled = await settleFleet(stack.client, chains, {
+        deadline: started + budgetMs,
+        onPaused: scenario.onPaused && ((chain, p) => scenario.onPaused!(stack, chain, p, events)),
+      });
+    } finally {
+      running = false;
+      await disruption;
+    }
+    // Faults off before judging: the judge reads the simulator's admin API, not the faulty one.
+    await stack.admin.setFaults({});
+    const verdict = await judge(stack.admin, settled, stack.outputDir);
+    const stats = await stack.admin.stats();
+    const count = (s: Settled['state']) => settled.filter((c) => c.state === s).length;
+    const pausedReasons: Record<string, number> = {};
+    for (const c of settled.filter((c) => c.state === 'paused')) {
+      const key = (c.reason ?? 'no reason').replace(/\d+/g, 'N').slice(0, 90);
+      pausedReasons[key] = (pausedReasons[key] ?? 0) + 1;
+    }
+    const problems = [
+      ...verdict.duplicates.map((d) => `duplicate charge: ${d}`),
+      ...verdict.lost.map((l) => `lost: ${l}`),
+      ...settled
+        .filter((c) => c.state !== 'completed' && c.state !== 'paused')
+        .map((c) => `${c.workflowId} ${c.state}: ${c.reason ?? ''}`),
+    ];
+    return {
+      name: scenario.name,
+      chains: chains.length,
+      completed: count('completed'),
+      paused: count('paused'),
+      pausedReasons,
+      other: chains.length - count('completed') - count('paused'),
+      duplicateCharges: verdict.duplicateCharges,
+      lostSegments: verdict.lostSegments,
+      providerRequests: Object.values(stats.requests).reduce(
+        (sum, byStatus) => sum + Object.values(byStatus).reduce((a, b) => a + b, 0),
+        0,
+      ),
+      rateLimited: stats.rateLimited,
+      maxRequestsPerWindow: stats.rateLimit.maxCreatesInWindow,
+      rateLimitPerWindow: stats.rateLimit.limit,
+      wallSeconds: Math.round((Date.now() - started) / 100) / 10,
+      events,
+      problems,
+    };
+  } finally {
+    await stack.stop();
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Many chains at once, for drills and benchmarks: start them (through the CLI's own `startChain`), then
+ * follow each until it settles (completed, failed, cancelled, or paused with its reason), tolerating a
+ * Temporal server or workers that come and go meanwhile.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Client } from '@temporalio/client';
+import { chainProgress, startChain } from '../cli/chains';
+import { type ChainOptions, type ChainProgress, parseLongVideoInput } from '../workflows/definitions';
+
+export interface FleetChain {
+  workflowId: string;
+  prompts: string[];
+}
+
+/** The prompt of one segment: unique per chain and segment, so that the charge ledger tells them apart. */
+export const fleetPrompt = (prefix: string, chain: number, segment: number) =>
+  `${prefix} chain ${chain} segment ${segment}: a lighthouse at dusk, the camera drifting closer`;
+
+export async function startFleet(
+  client: Client,
+  spec: { prefix: string; chains: number; segments: number; options?: Partial<ChainOptions> },
+): Promise<FleetChain[]> {
+  const chains: FleetChain[] = [];
+  for (let c = 1; c <= spec.chains; c++) {
+    const prompts = Array.from({ length: spec.segments }, (_, s) => fleetPrompt(spec.prefix, c, s + 1));
+    const input = parseLongVideoInput({ prompts, aspectRatio: '16:9', options: spec.options ?? {} });
+    chains.push({ workflowId: await startChain(client, input, `${spec.prefix}-${c}`), prompts });
+  }
+  return chains;
+}
+
+export type Settled = FleetChain & {
+  /** `stuck`: neither finished nor paused by the deadline. */
+  state: ChainProgress['state'] | 'stuck';
+  reason?: string;
+  progress?: ChainProgress;
+};
+
+export interface SettleOptions {
+  deadline: number;
+  /** Called for a paused chain; answer true when it was resumed (the chain is followed on). */
+  onPaused?: (chain: FleetChain, progress: ChainProgress) => Promise<boolean>;
+  intervalMs?: number;
+}
+
+/** Follow every chain until it completes, fails, is cancelled or pauses; never throws on a flaky server. */
+export async function settleFleet(
+  client: Client,
+  chains: FleetChain[],
+  options: SettleOptions,
+): Promise<Settled[]> {
+  const settled = new Map<string, Settled>();
+  const last = new Map<string, ChainProgress>();
+  while (settled.size < chains.length && Date.now() < options.deadline) {
+    for (const chain of chains) {
+      if (settled.has(chain.workflowId)) continue;
+      const progress = await chainProgress(client, chain.workflowId).catch(() => undefined);
+      if (!progress) continue; // server restarting or no worker to answer the query yet
+      last.set(chain.workflowId, progress);
+      if (progress.state === 'running') continue;
+      if (progress.state === 'paused' && (await options.onPaused?.(chain, progress).catch(() => false)))
+        continue;
+      settled.set(chain.workflowId, { ...chain, state: progress.state, reason: progress.reason, progress });
+    }
+    if (settled.size < chains.length) await sleep(options.intervalMs ?? 500);
+  }
+  return chains.map(
+    (c) =>
+      settled.get(c.workflowId) ?? {
+        ...c,
+        state: 'stuck',
+        progress: last.get(c.workflowId),
+        reason: `still ${last.get(c.workflowId)?.state ?? 'unknown'} at the deadline`,
+      },
+  );
+}

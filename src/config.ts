@@ -35,6 +35,8 @@ export const Config = z
     CALLBACK_PORT: int(0).max(65535).default(8787),
     /** Provider calls per second across every worker (Temporal enforces it on the provider task queue). */
     PROVIDER_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(1.5),
+    /** Task polls (record-detail) per second across every worker: reads do not count against creates. */
+    PROVIDER_READS_PER_SECOND: z.coerce.number().positive().default(10),
     /** Concurrent provider calls per worker process. */
     PROVIDER_CONCURRENCY: int(1).default(20),
     POLL_INTERVAL_MS: int(10).default(6_000),

@@ -11,7 +11,7 @@ import { createDeliverableActivities } from './activities/deliverable';
 import { LocalFolderStorage } from './storage/chain-storage';
 import { type Config, loadConfig, providerApiKey } from './config';
 import { RunwayClient } from './runway/client';
-import { PROVIDER_TASK_QUEUE, WORKFLOW_TASK_QUEUE } from './workflows/definitions';
+import { PROVIDER_READ_TASK_QUEUE, PROVIDER_TASK_QUEUE, WORKFLOW_TASK_QUEUE } from './workflows/definitions';
 
 /** Heartbeats of the provider queue leave within this; a failing create waits for its last one. */
 const HEARTBEAT_THROTTLE_MS = 5;
@@ -58,21 +58,33 @@ export async function startWorkers(
       ? { workflowBundle: { codePath: options.workflowBundlePath } }
       : { workflowsPath: require.resolve('./workflows') }),
   });
-  const provider = await Worker.create({
+  const providerActivities = createProviderActivities({
+    client,
+    callbacks,
+    heartbeatFlushMs: HEARTBEAT_FLUSH_MS,
+  });
+  const creates = await Worker.create({
     ...common,
     taskQueue: PROVIDER_TASK_QUEUE,
-    activities: createProviderActivities({ client, callbacks, heartbeatFlushMs: HEARTBEAT_FLUSH_MS }),
+    activities: providerActivities,
     maxTaskQueueActivitiesPerSecond: config.PROVIDER_RATE_LIMIT_PER_SECOND,
     maxConcurrentActivityTaskExecutions: config.PROVIDER_CONCURRENCY,
     // A create's task id must reach the server at once: a crash right after must find it.
     maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_MS,
   });
-  const done = Promise.all([workflows.run(), provider.run()]).then(() => undefined);
+  const reads = await Worker.create({
+    ...common,
+    taskQueue: PROVIDER_READ_TASK_QUEUE,
+    activities: providerActivities,
+    maxTaskQueueActivitiesPerSecond: config.PROVIDER_READS_PER_SECOND,
+    maxConcurrentActivityTaskExecutions: config.PROVIDER_CONCURRENCY,
+  });
+  const all = [workflows, creates, reads];
+  const done = Promise.all(all.map((w) => w.run())).then(() => undefined);
   return {
     done,
     async shutdown() {
-      workflows.shutdown();
-      provider.shutdown();
+      for (const w of all) w.shutdown();
       await done;
     },
   };
@@ -93,7 +105,9 @@ if (require.main === module) {
   Runtime.install({ logger: workerLogger(), shutdownSignals: ['SIGINT', 'SIGTERM'] });
   startWorkers(loadConfig())
     .then(({ done }) => {
-      console.log(`worker: queues ${WORKFLOW_TASK_QUEUE} and ${PROVIDER_TASK_QUEUE}`);
+      console.log(
+        `worker: queues ${WORKFLOW_TASK_QUEUE}, ${PROVIDER_TASK_QUEUE}, ${PROVIDER_READ_TASK_QUEUE}`,
+      );
       return done;
     })
     .catch((err) => {

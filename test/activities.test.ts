@@ -29,9 +29,17 @@ function activities(callbacks = true) {
   });
 }
 
-function run<A extends unknown[], R>(fn: (...args: A) => Promise<R>, args: A, heartbeatDetails?: unknown) {
+function run<A extends unknown[], R>(
+  fn: (...args: A) => Promise<R>,
+  args: A,
+  heartbeatDetails?: unknown,
+  activityAttempt = heartbeatDetails === undefined ? 1 : 2,
+) {
   // Failures are what these tests look at: no need to log them as well.
-  const env = new MockActivityEnvironment({ heartbeatDetails }, { logger: new DefaultLogger('ERROR') });
+  const env = new MockActivityEnvironment(
+    { heartbeatDetails, attempt: activityAttempt },
+    { logger: new DefaultLogger('ERROR') },
+  );
   const beats: unknown[] = [];
   env.on('heartbeat', (d: unknown) => beats.push(d));
   return { beats, result: env.run(fn, ...args) as Promise<R> };
@@ -76,6 +84,21 @@ test('a retried create that finds only "sending" reports an ambiguous create and
     details: [{ callbacks: true }],
   });
   expect((await t.admin.stats()).requests).toEqual({});
+});
+
+test('a retried create with no heartbeat at all (killed before "sending" landed) sends nothing', async () => {
+  const { result } = run(activities().submitGeneration, [{ ...target, request: REQUEST }], undefined, 2);
+  const err = await result.catch((e: ApplicationFailure) => e);
+  expect(err).toMatchObject({ type: FailureTypes.AmbiguousCreate, message: /before it recorded/ });
+  expect((await t.admin.stats()).requests).toEqual({});
+});
+
+test('a retried create after a recorded "not-created" sends again', async () => {
+  const { result } = run(activities().submitGeneration, [{ ...target, request: REQUEST }], {
+    phase: 'not-created',
+  });
+  expect(await result).toMatchObject({ adopted: false });
+  expect(await t.admin.ledger()).toHaveLength(1);
 });
 
 test('5xx after the task was created is an ambiguous create (and the task is charged)', async () => {

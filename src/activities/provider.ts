@@ -3,8 +3,8 @@
  * thin adapters over the client that turn its errors into the failures the workflow acts on.
  *
  * Never pay twice: a create heartbeats `sending` before the request and the task id the moment it
- * arrives. A retried attempt that finds a task id adopts it; one that finds `sending` cannot know whether
- * a task was made, and reports an ambiguous create instead of sending again.
+ * arrives. A retried attempt that finds a task id adopts it; one that finds `sending`, or nothing at all,
+ * cannot know whether a task was made, and reports an ambiguous create instead of sending again.
  */
 import { Context, sleep } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
@@ -54,6 +54,11 @@ export function createProviderActivities(deps: ProviderDeps) {
     if (recorded?.phase === 'created') return { taskId: recorded.taskId, adopted: true, callbacks };
     if (recorded?.phase === 'sending') {
       throw ambiguous('an earlier attempt stopped while its create was in flight', callbacks);
+    }
+    // A heartbeat is not acknowledged: an attempt killed right after sending may not have recorded even
+    // `sending`. Only a first attempt, or one after a recorded `not-created`, may send.
+    if (!recorded && ctx.info.attempt > 1) {
+      throw ambiguous('an earlier attempt stopped before it recorded whether its create was sent', callbacks);
     }
     const callBackUrl = deps.callbacks && callbackUrl(deps.callbacks.publicUrl, deps.callbacks.secret, input);
     ctx.heartbeat({ phase: 'sending' } satisfies SubmitHeartbeat);

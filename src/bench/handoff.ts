@@ -1,123 +1,162 @@
 /**
- * `npm run bench:handoff`: how long the chain takes from the provider marking a segment `success` to the
- * next extension arriving at the provider, in callback mode and in poll-only mode. Both times are the
- * simulator's own wall-clock stamps (task finish, ledger entry), so the figure is pure orchestration.
+ * P1 and P2 of `npm run bench`: how long a chain takes from the provider marking a segment `success` to
+ * the next extension arriving at the provider (both are the simulator's own wall-clock stamps, so the
+ * figure is pure orchestration), and the chain's wall time over the sum of its generation times. Four
+ * ways of driving the same chains, against the same simulator settings:
+ *   callback        long-video with the callback receiver
+ *   poll            long-video in poll-only mode, polling at the official SDK helper's 6 s
+ *   sdk-poller      a plain sequential script polling every 6 s ± 1.5 s, as the official SDK's helper does
+ *   example-poller  the provider docs' "complete workflow example" shape: a fixed sleep between polls
+ * Poll intervals are provider seconds, scaled by the time scale like every provider duration.
  */
-import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
-import { Runtime } from '@temporalio/worker';
-import { type Config, loadConfig } from '../config';
-import { startCallbackReceiver } from '../receiver/server';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type LedgerEntry } from '../simulator/provider';
 import { RunwayClient } from '../runway/client';
 import { SimulatorAdmin } from '../simulator/admin-client';
 import { startSimulator } from '../simulator/server';
-import { freePort, startDevServer } from '../temporal/dev-server';
-import { workerLogger } from '../temporal/logging';
-import { startWorkers } from '../worker';
-import { WORKFLOW_TASK_QUEUE } from '../workflows/definitions';
+import type { SimulatorOptions } from '../simulator/options';
+import { startDrillStack } from '../lab/drill-stack';
+import { fleetPrompt, settleFleet, startFleet } from '../lab/fleet-chains';
+import { percentile } from '../drills/table';
 
-interface ModeResult {
-  mode: string;
+export const MODES = ['callback', 'poll', 'sdk-poller', 'example-poller'] as const;
+export type Mode = (typeof MODES)[number];
+
+export interface HandoffSpec {
+  chains: number;
+  segments: number;
+  timeScale: number;
+  /** The example script's fixed poll interval, provider seconds. */
+  examplePollSeconds: number;
+}
+
+export interface ModeResult {
+  mode: Mode;
   handoffs: number;
-  p50: number;
-  p95: number;
-  max: number;
+  overheadMs: { p50: number; p95: number; p99: number; max: number };
+  /** Σ chain wall time ÷ Σ generation time (P2). */
+  wallOverSum: number;
+  chainsCompleted: number;
+  wallSeconds: number;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+const SDK_POLL_MS = 6_000;
+const SDK_JITTER_MS = 1_500;
+
+function simulatorOptions(spec: HandoffSpec): SimulatorOptions {
+  // Real generation times vary: without jitter, polls would line up with completions by construction.
+  return { timeScale: spec.timeScale, rateLimit: 0, media: 'shared', jitter: 0.25, log: false };
 }
 
-async function measure(mode: 'callback' | 'poll', segments: number, timeScale: number): Promise<ModeResult> {
-  const server = await startDevServer({ ui: false });
-  // Real generation times vary; without jitter polls would line up with completions by construction.
-  const sim = await startSimulator({ timeScale, log: false, rateLimit: 0, media: 'shared', jitter: 0.25 });
-  const admin = new SimulatorAdmin(sim.url, sim.options.adminToken);
-  const callbackPort = await freePort();
-  const config: Config = loadConfig({
-    TEMPORAL_ADDRESS: server.address,
-    RUNWAY_BASE_URL: sim.url,
-    RUNWAY_API_KEY: sim.options.apiKeys[0],
-    PROVIDER_RATE_LIMIT_PER_SECOND: '100',
-    ...(mode === 'callback'
-      ? {
-          CALLBACK_PUBLIC_URL: `http://127.0.0.1:${callbackPort}`,
-          CALLBACK_PORT: String(callbackPort),
-          CALLBACK_SECRET: randomBytes(24).toString('hex'),
-        }
-      : {}),
-  });
-  const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection });
-  const receiver =
-    mode === 'callback'
-      ? await startCallbackReceiver({
-          host: '127.0.0.1',
-          port: callbackPort,
-          secret: config.CALLBACK_SECRET!,
-          provider: new RunwayClient({ baseUrl: sim.url, apiKey: sim.options.apiKeys[0]! }),
-          workflows: client.workflow,
-        })
-      : undefined;
-  const workers = await startWorkers(config);
-  try {
-    const prompts = Array.from({ length: segments }, (_, i) => `segment ${i + 1}`);
-    // Poll-only mode polls at the official SDK helper's 6 s, on the simulator's clock.
-    const pollIntervalMs = mode === 'poll' ? Math.max(10, Math.round(6_000 * timeScale)) : 60_000;
-    await client.workflow.execute('longVideo', {
-      taskQueue: WORKFLOW_TASK_QUEUE,
-      workflowId: `handoff-${mode}`,
-      args: [{ prompts, aspectRatio: '16:9', options: { pollIntervalMs } }],
+export async function measureMode(mode: Mode, spec: HandoffSpec): Promise<ModeResult> {
+  const started = Date.now();
+  const prefix = `bench-${mode}`;
+  if (mode === 'callback' || mode === 'poll') {
+    const stack = await startDrillStack({
+      sim: simulatorOptions(spec),
+      callbacks: mode === 'callback',
+      workerEnv: { PROVIDER_RATE_LIMIT_PER_SECOND: '500', PROVIDER_READS_PER_SECOND: '500' },
     });
-    const [ledger, tasks] = await Promise.all([admin.ledger(), admin.tasks()]);
-    const finished = new Map(tasks.map((t) => [t.taskId, t.finishedAt]));
-    const gaps = ledger
-      .filter((e) => e.endpoint === 'extend')
-      .map((e) => Date.parse(e.createdAt) - Date.parse(finished.get(e.parentTaskId)!))
-      .sort((a, b) => a - b);
-    return {
-      mode,
-      handoffs: gaps.length,
+    try {
+      await stack.startWorkers(1);
+      const chainStarted = Date.now();
+      const chains = await startFleet(stack.client, {
+        prefix,
+        chains: spec.chains,
+        segments: spec.segments,
+        options: {
+          deliver: false,
+          // Poll-only mode polls at the SDK helper's interval; with callbacks the poll is a slow safety net.
+          pollIntervalMs: Math.max(10, Math.round((mode === 'poll' ? SDK_POLL_MS : 60_000) * spec.timeScale)),
+        },
+      });
+      const settled = await settleFleet(stack.client, chains, { deadline: Date.now() + 10 * 60_000 });
+      const completed = settled.filter((c) => c.state === 'completed').length;
+      return summarise(mode, stack.admin, prefix, spec, chainStarted, completed, started);
+    } finally {
+      await stack.stop();
+    }
+  }
+
+  const sim = await startSimulator(simulatorOptions(spec));
+  const admin = new SimulatorAdmin(sim.url, sim.options.adminToken);
+  const client = new RunwayClient({ baseUrl: sim.url, apiKey: sim.options.apiKeys[0]!, timeoutMs: 10_000 });
+  const interval =
+    mode === 'sdk-poller'
+      ? () => (SDK_POLL_MS + (Math.random() * 2 - 1) * SDK_JITTER_MS) * spec.timeScale
+      : () => spec.examplePollSeconds * 1000 * spec.timeScale;
+  try {
+    const chainStarted = Date.now();
+    const results = await Promise.allSettled(
+      Array.from({ length: spec.chains }, (_, c) =>
+        pollingScript(
+          client,
+          Array.from({ length: spec.segments }, (_, s) => fleetPrompt(prefix, c + 1, s + 1)),
+          interval,
+        ),
+      ),
+    );
+    const completed = results.filter((r) => r.status === 'fulfilled').length;
+    return summarise(mode, admin, prefix, spec, chainStarted, completed, started);
+  } finally {
+    await sim.close();
+  }
+}
+
+/** The baseline: generate, poll until success, extend, poll, ... one request at a time. */
+async function pollingScript(client: RunwayClient, prompts: string[], interval: () => number): Promise<void> {
+  let taskId = '';
+  for (const prompt of prompts) {
+    taskId = taskId
+      ? await client.extend({ taskId, prompt, quality: '720p' })
+      : await client.generate({ prompt, duration: 5, quality: '720p', aspectRatio: '16:9' });
+    for (;;) {
+      await sleep(interval());
+      const detail = await client.recordDetail(taskId);
+      if (detail.state === 'success') break;
+      if (detail.state === 'fail') throw new Error(`task ${taskId} failed: ${detail.failMsg}`);
+    }
+  }
+}
+
+/** P1 and P2 from the simulator's ledger (create stamps) and task list (finish stamps). */
+async function summarise(
+  mode: Mode,
+  admin: SimulatorAdmin,
+  prefix: string,
+  spec: HandoffSpec,
+  chainStarted: number,
+  chainsCompleted: number,
+  started: number,
+): Promise<ModeResult> {
+  const [ledger, tasks] = await Promise.all([admin.ledger(), admin.tasks()]);
+  const finished = new Map(tasks.map((t) => [t.taskId, t.finishedAt ? Date.parse(t.finishedAt) : NaN]));
+  const ours = ledger.filter((e) => e.prompt.startsWith(`${prefix} `));
+  const gaps = ours
+    .filter((e) => e.endpoint === 'extend')
+    .map((e) => Date.parse(e.createdAt) - finished.get(e.parentTaskId)!)
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
+  let wall = 0;
+  let generating = 0;
+  for (let c = 1; c <= spec.chains; c++) {
+    const chain = ours.filter((e) => e.prompt.startsWith(`${prefix} chain ${c} `));
+    const ends = chain.map((e: LedgerEntry) => finished.get(e.taskId)!);
+    if (chain.length !== spec.segments || !ends.every(Number.isFinite)) continue;
+    wall += Math.max(...ends) - chainStarted;
+    generating += chain.reduce((sum, e, i) => sum + ends[i]! - Date.parse(e.createdAt), 0);
+  }
+  return {
+    mode,
+    handoffs: gaps.length,
+    overheadMs: {
       p50: percentile(gaps, 50),
       p95: percentile(gaps, 95),
-      max: gaps[gaps.length - 1]!,
-    };
-  } finally {
-    await workers.shutdown();
-    await receiver?.close();
-    await connection.close();
-    await sim.close();
-    await server.stop();
-  }
+      p99: percentile(gaps, 99),
+      max: gaps[gaps.length - 1] ?? NaN,
+    },
+    wallOverSum: Math.round((wall / generating) * 1000) / 1000,
+    chainsCompleted,
+    wallSeconds: Math.round((Date.now() - started) / 100) / 10,
+  };
 }
-
-async function main() {
-  const { values } = parseArgs({
-    options: { segments: { type: 'string' }, 'time-scale': { type: 'string' }, json: { type: 'boolean' } },
-  });
-  const segments = Number(values.segments ?? 21);
-  const timeScale = Number(values['time-scale'] ?? 0.05);
-  Runtime.install({ logger: workerLogger('WARN'), shutdownSignals: [] });
-  const results = [
-    await measure('callback', segments, timeScale),
-    await measure('poll', segments, timeScale),
-  ];
-  if (values.json) {
-    console.log(JSON.stringify({ segments, timeScale, results }, null, 2));
-    return;
-  }
-  console.log(`provider success → next extend request (ms), ${segments} segments, time scale ${timeScale}`);
-  console.log('mode      handoffs    p50    p95    max');
-  for (const r of results) {
-    console.log(
-      `${r.mode.padEnd(9)} ${String(r.handoffs).padStart(8)} ${[r.p50, r.p95, r.max].map((v) => String(v).padStart(6)).join(' ')}`,
-    );
-  }
-  console.log(`poll interval in poll mode: ${Math.round(6_000 * timeScale)} ms (6 s of provider time)`);
-}
-
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});

@@ -32,7 +32,9 @@ export interface ScenarioResult {
   maxRequestsPerWindow: number;
   rateLimitPerWindow: number;
   wallSeconds: number;
-  /** What the disruption did (kills, restarts, top-ups). */
+  /** Chains paused by the never-pay-twice guard and resumed by the runbook (adopt or resubmit). */
+  lostCreatesResolved: number;
+  /** What the disruption did (kills, restarts, top-ups, runbook resumes). */
   events: string[];
   problems: string[];
 }
@@ -101,9 +103,6 @@ export const SCENARIOS: Scenario[] = [
     sim: { rateLimit: 150 },
     workerEnv: { PROVIDER_RATE_LIMIT_PER_SECOND: '12', RUNWAY_TIMEOUT_MS: '1500' },
     chainOptions: { pollIntervalMs: 3_000 },
-    // The drill plays the operator for chains the never-pay-twice guard paused: it looks on the provider's
-    // dashboard (the simulator's ledger) for the lost create's task, and adopts it or resubmits.
-    onPaused: resolveLostCreate,
     faults: {
       createFailBefore: 0.1,
       createFailAfter: 0.1,
@@ -204,7 +203,12 @@ export async function runScenario(
     try {
       settled = await settleFleet(stack.client, chains, {
         deadline: started + budgetMs,
-        onPaused: scenario.onPaused && ((chain, p) => scenario.onPaused!(stack, chain, p, events)),
+        // In every drill, the drill plays the operator for chains the never-pay-twice guard paused: it
+        // looks on the provider's dashboard (the simulator's ledger) for the lost create's task, and
+        // adopts it or resubmits (the runbook the pause reason gives).
+        onPaused: async (chain, p) =>
+          (await resolveLostCreate(stack, chain, p, events)) ||
+          (scenario.onPaused ? scenario.onPaused(stack, chain, p, events) : false),
       });
     } finally {
       running = false;
@@ -244,6 +248,7 @@ export async function runScenario(
       maxRequestsPerWindow: stats.rateLimit.maxCreatesInWindow,
       rateLimitPerWindow: stats.rateLimit.limit,
       wallSeconds: Math.round((Date.now() - started) / 100) / 10,
+      lostCreatesResolved: events.filter((e) => e.includes(' on the dashboard')).length,
       events,
       problems,
     };

@@ -22,12 +22,39 @@ export async function startFleet(
   spec: { prefix: string; chains: number; segments: number; options?: Partial<ChainOptions> },
 ): Promise<FleetChain[]> {
   const chains: FleetChain[] = [];
-  for (let c = 1; c <= spec.chains; c++) {
-    const prompts = Array.from({ length: spec.segments }, (_, s) => fleetPrompt(spec.prefix, c, s + 1));
-    const input = parseLongVideoInput({ prompts, aspectRatio: '16:9', options: spec.options ?? {} });
-    chains.push({ workflowId: await startChain(client, input, `${spec.prefix}-${c}`), prompts });
+  // A few starts at a time: a thousand chains start in seconds without flooding the server.
+  for (let first = 1; first <= spec.chains; first += START_BATCH) {
+    const batch = Array.from({ length: Math.min(START_BATCH, spec.chains - first + 1) }, (_, i) => first + i);
+    const started = await Promise.all(
+      batch.map(async (c) => {
+        const prompts = Array.from({ length: spec.segments }, (_, s) => fleetPrompt(spec.prefix, c, s + 1));
+        const input = parseLongVideoInput({ prompts, aspectRatio: '16:9', options: spec.options ?? {} });
+        return { workflowId: await startChain(client, input, `${spec.prefix}-${c}`), prompts };
+      }),
+    );
+    chains.push(...started);
   }
   return chains;
+}
+
+const START_BATCH = 20;
+
+/** Wait for every chain's result (long polls, no per-chain polling): for load runs with no pauses. */
+export async function awaitFleet(
+  client: Client,
+  chains: FleetChain[],
+): Promise<Array<{ chain: FleetChain; completedAt: number; progress?: ChainProgress; error?: string }>> {
+  return Promise.all(
+    chains.map((chain) =>
+      client.workflow
+        .getHandle(chain.workflowId)
+        .result()
+        .then(
+          (progress: ChainProgress) => ({ chain, completedAt: Date.now(), progress }),
+          (err: Error) => ({ chain, completedAt: Date.now(), error: err.message }),
+        ),
+    ),
+  );
 }
 
 export type Settled = FleetChain & {

@@ -17,7 +17,10 @@ import {
 import { DEFAULT_PRICES, PriceTable } from '../runway/pricing';
 
 export const WORKFLOW_TASK_QUEUE = 'long-video';
+/** Creates: the provider's rate limit is a limit on new generation requests, enforced on this queue. */
 export const PROVIDER_TASK_QUEUE = 'long-video-provider';
+/** Reads (task polls): their own queue and limit, so that polling never eats into the create budget. */
+export const PROVIDER_READ_TASK_QUEUE = 'long-video-provider-reads';
 
 export const ChainOptions = z
   .object({
@@ -42,6 +45,9 @@ export const ChainOptions = z
     maxCredits: z.number().nonnegative().optional(),
     /** Credits per create (the provider publishes none in its contract: configuration). */
     prices: PriceTable.default(DEFAULT_PRICES),
+    /** Download, stitch and report the segments; false leaves them at the provider (their URLs are in the
+     * progress), for a back end that fetches them itself. */
+    deliver: z.boolean().default(true),
     /** Stitching: drop each extension's first frame (a repeat of the previous last frame). */
     trimBoundaryFrame: z.boolean().default(false),
     /** Stitching: crossfade at each joint, in seconds (0: a cut). */

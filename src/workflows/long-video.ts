@@ -32,6 +32,7 @@ import {
 import {
   type ChainProgress,
   FailureTypes,
+  PROVIDER_READ_TASK_QUEUE,
   PROVIDER_TASK_QUEUE,
   type SegmentState,
   type TaskFinishedSignal,
@@ -149,7 +150,7 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m' },
   });
   const { awaitTaskResult } = proxyActivities<ProviderActivities>({
-    taskQueue: PROVIDER_TASK_QUEUE,
+    taskQueue: PROVIDER_READ_TASK_QUEUE,
     startToCloseTimeout: input.options.providerCallTimeoutMs,
     retry: {
       initialInterval: input.options.pollIntervalMs,
@@ -367,7 +368,7 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
         : await awaitOutcome(segment, attempt, taskId);
       if (outcome.state === 'success') {
         chain.succeeded(segment, outcome, outcome.by);
-        archive(segment);
+        if (input.options.deliver) archive(segment);
         segmentsThisRun++;
         return;
       }
@@ -395,9 +396,11 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
         await condition(allHandlersFinished);
         if (chain.next()) continue;
         try {
-          await settleArchives();
-          if (chain.next()) continue;
-          await deliver();
+          if (input.options.deliver) {
+            await settleArchives();
+            if (chain.next()) continue;
+            await deliver();
+          }
         } catch (err) {
           if (!(err instanceof PauseChain)) throw err;
           chain.pause(err.reason, err.by);

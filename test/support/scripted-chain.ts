@@ -11,6 +11,7 @@ import {
   type ChainProgress,
   FailureTypes,
   type LongVideoInput,
+  PROVIDER_READ_TASK_QUEUE,
   PROVIDER_TASK_QUEUE,
   type TaskOutcome,
   WORKFLOW_TASK_QUEUE,
@@ -153,12 +154,12 @@ export async function withWorkers<T>(provider: ScriptedProvider, fn: () => Promi
     workflowBundle: bundle,
     activities: provider.deliverables(),
   });
-  const activities = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: PROVIDER_TASK_QUEUE,
-    activities: provider.activities(),
-  });
-  return workflows.runUntil(activities.runUntil(fn));
+  const [creates, reads] = await Promise.all(
+    [PROVIDER_TASK_QUEUE, PROVIDER_READ_TASK_QUEUE].map((taskQueue) =>
+      Worker.create({ connection: env.nativeConnection, taskQueue, activities: provider.activities() }),
+    ),
+  );
+  return workflows.runUntil(creates!.runUntil(reads!.runUntil(fn)));
 }
 
 let ids = 0;

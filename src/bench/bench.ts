@@ -1,0 +1,169 @@
+/**
+ * `npm run bench`: P1–P4 in one run against the simulator, on 127.0.0.1. Prints tables (or, with --json,
+ * one JSON object) and writes the JSON to --out.
+ *
+ *   npm run bench                 the full run
+ *   npm run bench -- --quick      a smaller run of every part (a few minutes)
+ *   npm run bench -- --only P1,P3 some parts (P1 and P2 are measured together)
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Runtime } from '@temporalio/worker';
+import { workerLogger } from '../temporal/logging';
+import { formatTable } from '../drills/table';
+import { type GoodputResult, measureGoodput } from './goodput';
+import { type HandoffSpec, MODES, type ModeResult, measureMode } from './handoff';
+import { type ScaleResult, measureScale } from './scale';
+
+interface BenchSize {
+  handoff: HandoffSpec;
+  scale: { chains: number[]; segments: number; timeScale: number };
+  goodput: { limit: number; chains: number; segments: number; timeScale: number };
+}
+
+const FULL: BenchSize = {
+  handoff: { chains: 10, segments: 11, timeScale: 0.05, examplePollSeconds: 10 },
+  scale: { chains: [100, 1000], segments: 5, timeScale: 0.05 },
+  goodput: { limit: 5, chains: 40, segments: 6, timeScale: 0.02 },
+};
+const QUICK: BenchSize = {
+  handoff: { chains: 5, segments: 6, timeScale: 0.02, examplePollSeconds: 10 },
+  scale: { chains: [100], segments: 5, timeScale: 0.02 },
+  goodput: { limit: 5, chains: 20, segments: 4, timeScale: 0.02 },
+};
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      json: { type: 'boolean' },
+      quick: { type: 'boolean' },
+      only: { type: 'string' },
+      out: { type: 'string' },
+    },
+  });
+  const size = values.quick ? QUICK : FULL;
+  const only = values.only?.toUpperCase().split(',');
+  const wants = (part: string) => !only || only.includes(part);
+  Runtime.install({ logger: workerLogger('ERROR'), shutdownSignals: [] });
+  const log = (line: string) => void (values.json ? process.stderr : process.stdout).write(`${line}\n`);
+
+  const modes: ModeResult[] = [];
+  if (wants('P1') || wants('P2')) {
+    for (const mode of MODES) {
+      log(`P1/P2 ${mode}: ${size.handoff.chains} chains × ${size.handoff.segments} segments…`);
+      modes.push(await measureMode(mode, size.handoff));
+    }
+  }
+  const scale: ScaleResult[] = [];
+  if (wants('P3')) {
+    for (const chains of size.scale.chains) {
+      log(`P3: ${chains} chains × ${size.scale.segments} segments on one worker…`);
+      scale.push(await measureScale(chains, size.scale.segments, size.scale.timeScale));
+    }
+  }
+  let goodput: GoodputResult | undefined;
+  if (wants('P4')) {
+    const g = size.goodput;
+    log(`P4: limit ${g.limit}/s, 3 workers, ${g.chains} chains × ${g.segments} segments…`);
+    goodput = await measureGoodput(g.limit, g.chains, g.segments, g.timeScale);
+  }
+
+  const callback = modes.find((m) => m.mode === 'callback');
+  const sdk = modes.find((m) => m.mode === 'sdk-poller');
+  const report = {
+    quick: Boolean(values.quick),
+    size,
+    modes: Object.fromEntries(modes.map((m) => [m.mode, m])),
+    /** How many times longer the 6 s poller waits than the callback chain, at p50. */
+    sdkPollerOverCallbackP50:
+      callback && sdk ? Math.round((sdk.overheadMs.p50 / callback.overheadMs.p50) * 10) / 10 : undefined,
+    scale,
+    goodput,
+  };
+  const out = values.out ?? path.join('.data', values.quick ? 'bench-quick.json' : 'bench.json');
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify(report, null, 2));
+  if (values.json) {
+    console.log(JSON.stringify(report));
+    return;
+  }
+  if (modes.length) {
+    console.log(
+      `\nP1 provider success → next extend request (ms) and P2 chain wall ÷ Σ generation time` +
+        ` (time scale ${size.handoff.timeScale}: a 60 s generation takes ${60 * size.handoff.timeScale} s)`,
+    );
+    console.log(
+      formatTable(
+        ['mode', 'handoffs', 'p50', 'p95', 'p99', 'max', 'wall/Σgen', 'chains ok'],
+        modes.map((m) => [
+          m.mode,
+          m.handoffs,
+          m.overheadMs.p50,
+          m.overheadMs.p95,
+          m.overheadMs.p99,
+          m.overheadMs.max,
+          m.wallOverSum.toFixed(3),
+          `${m.chainsCompleted}/${size.handoff.chains}`,
+        ]),
+      ),
+    );
+    if (report.sdkPollerOverCallbackP50)
+      console.log(`the 6 s poller's p50 handoff is ${report.sdkPollerOverCallbackP50}× the callback chain's`);
+  }
+  if (scale.length) {
+    console.log(`\nP3 concurrent chains on one worker (callback mode, segments left at the provider)`);
+    console.log(
+      formatTable(
+        [
+          'chains',
+          'ok',
+          'segments/s',
+          'wall s',
+          'WFT sched→start p50/p95',
+          'WFT run p50/p95',
+          'worker RSS MB',
+          'cores w/srv/bench',
+        ],
+        scale.map((s) => [
+          s.chains,
+          s.completed,
+          s.segmentsPerSecond,
+          s.wallSeconds,
+          `${s.workflowTaskMs.scheduleToStartP50}/${s.workflowTaskMs.scheduleToStartP95} ms`,
+          `${s.workflowTaskMs.runP50}/${s.workflowTaskMs.runP95} ms`,
+          s.rssMb,
+          `${s.cores.worker}/${s.cores.server}/${s.cores.bench}`,
+        ]),
+      ),
+    );
+    for (const s of scale) console.log(`  ${s.chains} chains: ceiling ${s.ceiling}`);
+  }
+  if (goodput) {
+    console.log(`\nP4 rate-limit goodput`);
+    console.log(
+      formatTable(
+        ['limit/s', 'workers', 'creates', 'achieved/s', 'achieved ÷ limit', '429 share'],
+        [
+          [
+            goodput.limit,
+            goodput.workers,
+            goodput.creates,
+            goodput.achieved,
+            goodput.ratio,
+            `${(goodput.share429 * 100).toFixed(2)} %`,
+          ],
+        ],
+      ),
+    );
+  }
+  console.log(`\nJSON: ${out}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(`bench: ${(err as Error).stack ?? err}`);
+    process.exit(2);
+  },
+);

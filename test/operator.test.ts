@@ -328,7 +328,10 @@ test('resume --adopt-task awaits the task an operator found instead of paying ag
     const spent = (await handle.query(progressQuery)).creditsSpent;
     // task-1 is segment 1's own task: not segment 2's, so it is refused after a look and costs nothing.
     await handle.executeUpdate(resumeUpdate, { args: [{ adoptTaskId: 'task-1' }] });
-    const wrong = await waitForProgress(handle, (p) => p.state === 'paused' && /adopted/.test(p.reason ?? ''));
+    const wrong = await waitForProgress(
+      handle,
+      (p) => p.state === 'paused' && /adopted/.test(p.reason ?? ''),
+    );
     expect(wrong.creditsSpent).toBe(spent);
     const refused = await updateRejection(
       handle.executeUpdate(resumeUpdate, { args: [{ adoptTaskId: 'no spaces allowed' }] }),

@@ -72,7 +72,7 @@ export async function measureMode(mode: Mode, spec: HandoffSpec): Promise<ModeRe
       });
       const settled = await settleFleet(stack.client, chains, { deadline: Date.now() + 10 * 60_000 });
       const completed = settled.filter((c) => c.state === 'completed').length;
-      return summarise(mode, stack.admin, prefix, spec, chainStarted, completed, started);
+      return await summarise(mode, stack.admin, prefix, spec, chainStarted, completed, started);
     } finally {
       await stack.stop();
     }
@@ -97,7 +97,7 @@ export async function measureMode(mode: Mode, spec: HandoffSpec): Promise<ModeRe
       ),
     );
     const completed = results.filter((r) => r.status === 'fulfilled').length;
-    return summarise(mode, admin, prefix, spec, chainStarted, completed, started);
+    return await summarise(mode, admin, prefix, spec, chainStarted, completed, started);
   } finally {
     await sim.close();
   }

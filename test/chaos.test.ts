@@ -1,0 +1,48 @@
+/**
+ * `npm run chaos -- --quick --json`: every fault drill, small, on the real stack (dev server, worker
+ * processes, receiver, simulator over HTTP). The drills' promise is checked on their JSON: every chain
+ * completed (or paused with a reason), nothing paid twice, no segment lost, the rate limit held.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { ScenarioResult } from '../src/drills/chaos-scenarios';
+
+jest.setTimeout(8 * 60_000);
+const run = promisify(execFile);
+
+test('the quick chaos drills complete every chain without paying twice or losing a segment', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'long-video-chaos-'));
+  try {
+    const out = path.join(dir, 'chaos.json');
+    const { stdout } = await run(
+      process.execPath,
+      [path.join(__dirname, '..', 'lib', 'drills', 'chaos.js'), '--quick', '--json', '--out', out],
+      { maxBuffer: 16 * 1024 * 1024 },
+    );
+    const report = JSON.parse(stdout) as { scenarios: ScenarioResult[] };
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(report);
+    const byName = Object.fromEntries(report.scenarios.map((s) => [s.name.split(' ')[0], s]));
+    expect(Object.keys(byName)).toEqual(['R1', 'R2', 'R3', 'R4']);
+    for (const s of report.scenarios) {
+      expect({ name: s.name, problems: s.problems }).toEqual({ name: s.name, problems: [] });
+      expect(s.completed + s.paused).toBe(s.chains);
+      expect(s.duplicateCharges).toBe(0);
+      expect(s.lostSegments).toBe(0);
+      expect(s.providerRequests).toBeGreaterThan(0);
+      for (const reason of Object.keys(s.pausedReasons)) expect(reason.length).toBeGreaterThan(10);
+    }
+    // The disruptions really happened.
+    expect(byName.R1!.events[0]).toMatch(/^[1-9]\d* workers killed and replaced/);
+    expect(byName.R2!.events.join('\n')).toMatch(/server \d+ stopped, \d+ up after/);
+    expect(byName.R3!.rateLimitPerWindow).toBeGreaterThan(0);
+    expect(byName.R3!.maxRequestsPerWindow).toBeLessThanOrEqual(byName.R3!.rateLimitPerWindow);
+    expect(byName.R4!.events.join('\n')).toMatch(/credits topped up after/);
+    // Without faults to pause them, these drills must complete every chain.
+    for (const name of ['R1', 'R2', 'R4']) expect(byName[name]!.completed).toBe(byName[name]!.chains);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -19,14 +19,20 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 # ffmpeg/ffprobe: the simulator renders real MP4s and the stitcher joins them.
-if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null; then
+# Chromium: the browser test drives the Temporal Web UI and the HTML report (optional elsewhere).
+missing=()
+if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null; then missing+=(ffmpeg); fi
+if [ "${LONG_VIDEO_SKIP_CHROMIUM:-}" != 1 ] && [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then missing+=(chromium); fi
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    say "installing ffmpeg from Debian"
+    say "installing ${missing[*]} from Debian"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null
-  else
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  elif [[ " ${missing[*]} " == *" ffmpeg "* ]]; then
     echo "ffmpeg and ffprobe are required: install them (Debian/Ubuntu: sudo apt-get install ffmpeg; macOS: brew install ffmpeg) and run again" >&2
     exit 1
+  else
+    say "chromium not found: the browser test will be skipped (Debian: sudo apt-get install chromium, or set CHROMIUM_PATH)"
   fi
 fi
 

@@ -11,6 +11,7 @@ import {
   ContinueAsNew,
   allHandlersFinished,
   condition,
+  patched,
   continueAsNew,
   isCancellation,
   proxyActivities,
@@ -47,6 +48,9 @@ import {
 
 type ProviderActivities = ReturnType<typeof createProviderActivities>;
 type DeliverableActivities = ReturnType<typeof createDeliverableActivities>;
+
+/** Versioning markers (`patched`): histories recorded before a change replay on the old branch. */
+const POLL_BEHIND_CALLBACK = 'poll-behind-callback';
 
 /** Why a segment could not go on: the chain pauses and says so. */
 class PauseChain extends Error {
@@ -176,7 +180,7 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
   async function submit(
     segment: SegmentState,
     attempt: number,
-  ): Promise<{ taskId: string; attempt: number }> {
+  ): Promise<{ taskId: string; attempt: number; callbacks: boolean }> {
     const previousTaskId = chain.previousTaskId(segment);
     const cost = costOf(segment);
     if (budget !== undefined && chain.creditsSpent + cost > budget) {
@@ -212,7 +216,7 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
       };
       if (usesCallbacks && (await condition(isOurs, input.options.callbackGraceMs))) {
         chain.charged(cost);
-        return { taskId: callbacks.get(key)!.taskId, attempt }; // the task exists after all: adopt it
+        return { taskId: callbacks.get(key)!.taskId, attempt, callbacks: true }; // the task exists after all: adopt it
       }
       if (input.options.ambiguousCreatePolicy === 'resubmit') return submit(segment, attempt + 1);
       throw new PauseChain(
@@ -224,23 +228,40 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
       );
     }
     chain.charged(cost);
-    return { taskId: result.taskId, attempt };
+    return { taskId: result.taskId, attempt, callbacks: result.callbacks };
   }
 
-  /** Wait for a task's end: the callback for this create, or a poll, whichever comes first. */
-  async function awaitOutcome(segment: SegmentState, attempt: number, taskId: string) {
+  /**
+   * Wait for a task's end: the callback for this create, or a poll, whichever comes first. When a callback
+   * is expected the poll is only a safety net, held back one poll interval by a timer (a new task is
+   * queued then anyway): when the callback wins, no poll activity was scheduled nor has to be cancelled.
+   */
+  async function awaitOutcome(
+    segment: SegmentState,
+    attempt: number,
+    taskId: string,
+    expectCallback = false,
+  ) {
     const key = `${segment.index}:${attempt}`;
+    const callbackArrived = () => callbacks.get(key)?.taskId === taskId;
+    const byCallback = (): TaskOutcome & { by: 'callback' | 'poll' } => ({
+      ...callbacks.get(key)!,
+      by: 'callback',
+    });
+    if (
+      expectCallback &&
+      patched(POLL_BEHIND_CALLBACK) &&
+      (await condition(callbackArrived, input.options.pollIntervalMs))
+    ) {
+      return byCallback();
+    }
     const scope = new CancellationScope();
     const summary = `await ${segment.index}/${chain.segments.length}`;
     const polled = scope.run(() => awaitTaskResult.executeWithOptions({ summary }, [{ taskId }]));
     polled.catch(() => undefined); // cancelled when the callback wins
-    const signalled = condition(() => callbacks.get(key)?.taskId === taskId);
     const winner = await Promise.race([
       polled.then((o): TaskOutcome & { by: 'callback' | 'poll' } => ({ ...o, by: 'poll' })),
-      signalled.then((): TaskOutcome & { by: 'callback' | 'poll' } => ({
-        ...callbacks.get(key)!,
-        by: 'callback',
-      })),
+      condition(callbackArrived).then(byCallback),
     ]);
     scope.cancel();
     return winner;
@@ -359,13 +380,17 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
     try {
       // A task created by an earlier run is awaited, never paid again.
       const carried = segment.state === 'generating' && segment.taskId;
-      const { taskId, attempt } = carried
-        ? { taskId: segment.taskId!, attempt: segment.attempts }
+      const {
+        taskId,
+        attempt,
+        callbacks: expectCallback,
+      } = carried
+        ? { taskId: segment.taskId!, attempt: segment.attempts, callbacks: false }
         : await submit(segment, segment.attempts + 1);
       chain.generating(segment, taskId);
       const outcome = segment.adopted
         ? await awaitAdopted(segment, taskId)
-        : await awaitOutcome(segment, attempt, taskId);
+        : await awaitOutcome(segment, attempt, taskId, expectCallback);
       if (outcome.state === 'success') {
         chain.succeeded(segment, outcome, outcome.by);
         if (input.options.deliver) archive(segment);

@@ -25,7 +25,7 @@ interface BenchSize {
 const FULL: BenchSize = {
   handoff: { chains: 10, segments: 11, timeScale: 0.05, examplePollSeconds: 10 },
   scale: { chains: [100, 1000], segments: 5, timeScale: 0.05 },
-  goodput: { limit: 5, chains: 40, segments: 6, timeScale: 0.02 },
+  goodput: { limit: 5, chains: 60, segments: 6, timeScale: 0.02 },
 };
 const QUICK: BenchSize = {
   handoff: { chains: 5, segments: 6, timeScale: 0.02, examplePollSeconds: 10 },
@@ -108,6 +108,12 @@ async function main(): Promise<void> {
         ]),
       ),
     );
+    const pollMs = Math.round(6_000 * size.handoff.timeScale);
+    if (modes.some((m) => m.mode === 'poll') && pollMs < 1_000)
+      console.log(
+        `poll: Temporal's timers and retry backoffs fire on whole seconds, so the scaled 6 s poll ` +
+          `(${pollMs} ms here) waits about 1 s; at real time scale that is at most 1 s on top of 6 s`,
+      );
     if (report.sdkPollerOverCallbackP50)
       console.log(`the 6 s poller's p50 handoff is ${report.sdkPollerOverCallbackP50}× the callback chain's`);
   }
@@ -157,6 +163,8 @@ async function main(): Promise<void> {
       ),
     );
   }
+  if (goodput?.rejectedAfterSeconds.length)
+    console.log(`  429s at ${goodput.rejectedAfterSeconds.join(', ')} s after the first create`);
   console.log(`\nJSON: ${out}`);
 }
 

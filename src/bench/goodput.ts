@@ -14,6 +14,8 @@ export interface GoodputResult {
   achieved: number;
   ratio: number;
   share429: number;
+  /** Seconds after the first create when the limit refused creates: a burst at the start, or spread out. */
+  rejectedAfterSeconds: number[];
   wallSeconds: number;
 }
 
@@ -61,6 +63,7 @@ export async function measureGoodput(
       achieved: Math.round(achieved * 100) / 100,
       ratio: Math.round((achieved / limit) * 1000) / 1000,
       share429: Math.round((rejected / createRequests) * 10000) / 10000,
+      rejectedAfterSeconds: stats.rateLimit.rejectedAt.map((t) => Math.round((t - times[0]!) / 100) / 10),
       wallSeconds: Math.round((Date.now() - started) / 100) / 10,
     };
   } finally {

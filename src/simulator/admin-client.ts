@@ -6,7 +6,7 @@ import type { LedgerEntry } from './provider';
 export interface SimulatorStats {
   requests: Record<string, Record<string, number>>;
   rateLimited: number;
-  rateLimit: { limit: number; windowMs: number; maxCreatesInWindow: number };
+  rateLimit: { limit: number; windowMs: number; maxCreatesInWindow: number; rejectedAt: number[] };
   tasks: number;
   charged: number;
 }

@@ -70,6 +70,7 @@ export class SimulatedProvider {
   private readonly rateLimiter: RateLimiter;
   private readonly callbacks: CallbackDelivery;
   private burst429Until = 0;
+  private windowRejections: number[] = [];
   readonly requestCounts: Record<string, Record<string, number>> = {};
 
   constructor(
@@ -116,7 +117,10 @@ export class SimulatedProvider {
       return rateLimited(this.burst429Until - now);
     }
     const waitMs = this.rateLimiter.waitMs(account, now);
-    if (waitMs > 0) return rateLimited(waitMs);
+    if (waitMs > 0) {
+      if (this.windowRejections.length < 10_000) this.windowRejections.push(now);
+      return rateLimited(waitMs);
+    }
     if (this.random.chance(faults.createFailBefore)) return { code: 500, msg: 'Internal server error' };
 
     const shape = await this.shapeOf(endpoint, account, request);
@@ -222,6 +226,8 @@ export class SimulatedProvider {
         limit: this.opts.rateLimit,
         windowMs: 10_000,
         maxCreatesInWindow: this.rateLimiter.maxInWindow,
+        /** When creates were refused for a full window (epoch ms): shows whether 429s cluster or spread. */
+        rejectedAt: this.windowRejections,
       },
       tasks: this.tasks.size,
       charged: this.ledgerEntries.reduce((n, e) => n + e.cost, 0),
@@ -265,6 +271,7 @@ export class SimulatedProvider {
     for (const k of Object.keys(this.requestCounts)) delete this.requestCounts[k];
     this.rateLimiter.reset();
     this.burst429Until = 0;
+    this.windowRejections = [];
     this.faults = this.opts.faults;
     this.random = new SeededRandom(this.opts.seed);
     this.resetCredits(this.opts.credits);

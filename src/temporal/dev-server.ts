@@ -59,6 +59,17 @@ async function supportsNewsFlag(cli: string): Promise<boolean> {
   return newsFlagSupported;
 }
 
+/**
+ * One partition per task queue. A queue's rate limit is split among its partitions, and a partition with
+ * nothing queued wastes its share: with the default four, three workers reached 0.88 of the provider queue's
+ * limit; with one, 0.99 (P4 of `npm run bench`). A cluster sets this for the provider queues only
+ * (deploy/dynamicconfig); the dev server has no per-queue constraints on the command line.
+ */
+const SINGLE_PARTITION_QUEUES = {
+  'matching.numTaskqueueReadPartitions': 1,
+  'matching.numTaskqueueWritePartitions': 1,
+};
+
 export async function startDevServer(options: DevServerOptions = {}): Promise<RunningDevServer> {
   const cli = resolveTemporalCli();
   const port = options.port ?? (await freePort());
@@ -79,7 +90,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Ru
     args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   }
   for (const a of SEARCH_ATTRIBUTES) args.push('--search-attribute', `${a.name}=${a.type}`);
-  for (const [k, v] of Object.entries(options.dynamicConfig ?? {})) {
+  for (const [k, v] of Object.entries({ ...SINGLE_PARTITION_QUEUES, ...options.dynamicConfig })) {
     args.push('--dynamic-config-value', `${k}=${JSON.stringify(v)}`);
   }
 

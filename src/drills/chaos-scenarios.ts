@@ -41,6 +41,8 @@ export interface ScenarioResult {
 
 interface Scenario {
   name: string;
+  /** Every chain must complete (the drill plays the operator for pauses); otherwise a stated pause is fine. */
+  mustComplete: boolean;
   callbacks: boolean;
   workers: number;
   sim?: SimulatorOptions;
@@ -67,6 +69,7 @@ const random = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)
 export const SCENARIOS: Scenario[] = [
   {
     name: 'R1 worker crashes',
+    mustComplete: true,
     callbacks: true,
     workers: 3,
     async disrupt(stack, running, events) {
@@ -84,6 +87,7 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'R2 server restart',
+    mustComplete: true,
     callbacks: true,
     workers: 2,
     async disrupt(stack, running, events) {
@@ -97,6 +101,7 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'R3 provider storm',
+    mustComplete: false,
     callbacks: true,
     workers: 2,
     // The account's limit: 150 creates per 10 s; we ask the provider queue for fewer calls than that.
@@ -119,6 +124,7 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'R4 credits run out',
+    mustComplete: true,
     callbacks: true,
     workers: 2,
     // Enough for about 40 % of the run's creates.
@@ -206,9 +212,17 @@ export async function runScenario(
         // In every drill, the drill plays the operator for chains the never-pay-twice guard paused: it
         // looks on the provider's dashboard (the simulator's ledger) for the lost create's task, and
         // adopts it or resubmits (the runbook the pause reason gives).
-        onPaused: async (chain, p) =>
-          (await resolveLostCreate(stack, chain, p, events)) ||
-          (scenario.onPaused ? scenario.onPaused(stack, chain, p, events) : false),
+        onPaused: async (chain, p) => {
+          try {
+            return (
+              (await resolveLostCreate(stack, chain, p, events)) ||
+              (scenario.onPaused ? await scenario.onPaused(stack, chain, p, events) : false)
+            );
+          } catch (err) {
+            events.push(`${chain.workflowId}: resume failed (${(err as Error).message}), trying again`);
+            throw err;
+          }
+        },
       });
     } finally {
       running = false;
@@ -228,7 +242,7 @@ export async function runScenario(
       ...verdict.duplicates.map((d) => `duplicate charge: ${d}`),
       ...verdict.lost.map((l) => `lost: ${l}`),
       ...settled
-        .filter((c) => c.state !== 'completed' && c.state !== 'paused')
+        .filter((c) => c.state !== 'completed' && (scenario.mustComplete || c.state !== 'paused'))
         .map((c) => `${c.workflowId} ${c.state}: ${c.reason ?? ''}`),
     ];
     return {

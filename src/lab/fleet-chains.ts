@@ -79,6 +79,7 @@ export async function settleFleet(
 ): Promise<Settled[]> {
   const settled = new Map<string, Settled>();
   const last = new Map<string, ChainProgress>();
+  const resumeFailures = new Map<string, number>();
   while (settled.size < chains.length && Date.now() < options.deadline) {
     for (const chain of chains) {
       if (settled.has(chain.workflowId)) continue;
@@ -86,8 +87,16 @@ export async function settleFleet(
       if (!progress) continue; // server restarting or no worker to answer the query yet
       last.set(chain.workflowId, progress);
       if (progress.state === 'running') continue;
-      if (progress.state === 'paused' && (await options.onPaused?.(chain, progress).catch(() => false)))
-        continue;
+      if (progress.state === 'paused' && options.onPaused) {
+        // A resume can fail for a moment (its worker killed mid-update, the server restarting): try again
+        // on the next round, a few times, before taking the pause as the chain's end.
+        const resumed = await options.onPaused(chain, progress).catch(() => undefined);
+        if (resumed) continue;
+        if (resumed === undefined && (resumeFailures.get(chain.workflowId) ?? 0) < 5) {
+          resumeFailures.set(chain.workflowId, (resumeFailures.get(chain.workflowId) ?? 0) + 1);
+          continue;
+        }
+      }
       settled.set(chain.workflowId, { ...chain, state: progress.state, reason: progress.reason, progress });
     }
     if (settled.size < chains.length) await sleep(options.intervalMs ?? 500);

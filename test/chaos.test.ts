@@ -31,6 +31,8 @@ test('the quick chaos drills complete every chain without paying twice or losing
       expect(s.completed + s.paused).toBe(s.chains);
       expect(s.duplicateCharges).toBe(0);
       expect(s.lostSegments).toBe(0);
+      expect(s.leakedSecrets).toBe(0);
+      expect(s.auditedForSecrets).toBeGreaterThan(s.chains); // every history, and the output files
       expect(s.providerRequests).toBeGreaterThan(0);
       for (const reason of Object.keys(s.pausedReasons)) expect(reason.length).toBeGreaterThan(10);
     }

@@ -8,6 +8,7 @@ import type { ChainOptions, ChainProgress } from '../workflows/definitions';
 import type { FaultConfig, SimulatorOptions } from '../simulator/options';
 import { type DrillStack, startDrillStack } from '../lab/drill-stack';
 import { type FleetChain, type Settled, settleFleet, startFleet } from '../lab/fleet-chains';
+import { exportHistories, filesUnder, findLeaks } from '../lab/leaks';
 import { judge } from '../lab/verdict';
 import { priceOf } from '../runway/pricing';
 
@@ -32,6 +33,9 @@ export interface ScenarioResult {
   maxRequestsPerWindow: number;
   rateLimitPerWindow: number;
   wallSeconds: number;
+  /** Histories, worker logs and output files searched for the API key and the callback secret. */
+  auditedForSecrets: number;
+  leakedSecrets: number;
   /** Chains paused by the never-pay-twice guard and resumed by the runbook (adopt or resubmit). */
   lostCreatesResolved: number;
   /** What the disruption did (kills, restarts, top-ups, runbook resumes). */
@@ -231,6 +235,13 @@ export async function runScenario(
     // Faults off before judging: the judge reads the simulator's admin API, not the faulty one.
     await stack.admin.setFaults({});
     const verdict = await judge(stack.admin, settled, stack.outputDir);
+    // Secrets: the API key and the callback secret in no history, worker log or output file.
+    const audited = [
+      ...(await exportHistories(stack.client)),
+      ...stack.workers.map((w) => ({ source: `worker ${w.pid} output`, text: w.output() })),
+      ...filesUnder(stack.outputDir),
+    ];
+    const leaks = audited.flatMap((a) => findLeaks(a.text, stack.secrets).map((l) => `${l} in ${a.source}`));
     const stats = await stack.admin.stats();
     const count = (s: Settled['state']) => settled.filter((c) => c.state === s).length;
     const pausedReasons: Record<string, number> = {};
@@ -241,6 +252,7 @@ export async function runScenario(
     const problems = [
       ...verdict.duplicates.map((d) => `duplicate charge: ${d}`),
       ...verdict.lost.map((l) => `lost: ${l}`),
+      ...leaks.map((l) => `secret leaked: ${l}`),
       ...settled
         .filter((c) => c.state !== 'completed' && (scenario.mustComplete || c.state !== 'paused'))
         .map((c) => `${c.workflowId} ${c.state}: ${c.reason ?? ''}`),
@@ -262,6 +274,8 @@ export async function runScenario(
       maxRequestsPerWindow: stats.rateLimit.maxCreatesInWindow,
       rateLimitPerWindow: stats.rateLimit.limit,
       wallSeconds: Math.round((Date.now() - started) / 100) / 10,
+      auditedForSecrets: audited.length,
+      leakedSecrets: leaks.length,
       lostCreatesResolved: events.filter((e) => e.includes(' on the dashboard')).length,
       events,
       problems,

@@ -73,6 +73,7 @@ async function main(): Promise<number> {
           'runbook',
           'dup charges',
           'lost segs',
+          'secrets leaked',
           'requests',
           '429s',
           'max/window',
@@ -86,6 +87,7 @@ async function main(): Promise<number> {
           r.lostCreatesResolved,
           r.duplicateCharges,
           r.lostSegments,
+          `${r.leakedSecrets} in ${r.auditedForSecrets}`,
           r.providerRequests,
           r.rateLimited,
           r.rateLimitPerWindow

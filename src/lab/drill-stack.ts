@@ -33,7 +33,7 @@ export interface DrillStack {
   outputDir: string;
   workers: WorkerProcess[];
   /** The API key and callback secret the stack uses: never to be found in histories or outputs. */
-  secrets: string[];
+  secrets: Record<string, string>;
   startWorkers(count: number): Promise<WorkerProcess[]>;
   /** SIGKILL one worker and start its replacement. */
   replaceWorker(worker: WorkerProcess): Promise<WorkerProcess>;
@@ -93,7 +93,7 @@ export async function startDrillStack(options: DrillStackOptions): Promise<Drill
     admin,
     outputDir,
     workers,
-    secrets: [apiKey, callbackSecret],
+    secrets: { 'API key': apiKey, 'callback secret': callbackSecret },
     async startWorkers(count) {
       const started: WorkerProcess[] = [];
       for (let i = 0; i < count; i++) started.push(await startOne());

@@ -207,7 +207,7 @@ export class ChainView {
   private details(state: ChainState): string {
     const why = this.reason ?? this.paused?.reason;
     const who = this.paused ? ` (paused by ${this.paused.by} at ${this.paused.at})` : '';
-    const head = `**${state}**${why ? `: ${why}` : ''}${who} · ${this.done()}/${this.segments.length} segments · run ${this.run} · ${this.creditsSpent} credits`;
+    const head = `**${state}**${why ? `: ${why}` : ''}${who} · ${this.done()} of ${this.segments.length} segments · run ${this.run} · ${this.creditsSpent} credits`;
     const links = [
       this.outputs?.report && `[report](file://${this.outputs.report})`,
       this.outputs?.video && `[video](file://${this.outputs.video})`,

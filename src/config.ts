@@ -25,6 +25,20 @@ export const Config = z
     RUNWAY_WEBHOOK_HMAC_KEY: z.string().min(1).optional(),
     TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    /** A Temporal Cloud API key (sent as a bearer token; implies TLS). Never logged. */
+    TEMPORAL_API_KEY: z.string().min(1).optional(),
+    /** mTLS: the client certificate and its private key (PEM files, read at connect time); set both. */
+    TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().min(1).optional(),
+    TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().min(1).optional(),
+    /** A CA to trust for the server's certificate, when the system's roots do not cover it. */
+    TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().min(1).optional(),
+    /** The name to check the server's certificate against (SNI), when it differs from the address. */
+    TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+    /** Force TLS on (`true`) with no other TLS setting, or off (`false`); unset: on when any TLS key is set. */
+    TEMPORAL_TLS: z
+      .enum(['true', 'false', '1', '0'], { message: 'TEMPORAL_TLS must be true or false' })
+      .transform((v) => v === 'true' || v === '1')
+      .optional(),
     /** Where the provider can reach our callback receiver; without it chains poll only. */
     CALLBACK_PUBLIC_URL: optionalUrl,
     /** Signs the capability tokens in callback URLs. Required with CALLBACK_PUBLIC_URL. */
@@ -55,6 +69,8 @@ export const Config = z
       ),
     MEDIA_MAX_BYTES: int(1).default(512 * 1024 * 1024),
     MEDIA_DOWNLOAD_TIMEOUT_MS: int(100).default(120_000),
+    /** The worker's log level (read by `src/temporal/logging.ts`). */
+    LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   })
   .superRefine((c, ctx) => {
     if (c.CALLBACK_PUBLIC_URL && !c.CALLBACK_SECRET) {
@@ -64,8 +80,45 @@ export const Config = z
         message: 'CALLBACK_SECRET is required with CALLBACK_PUBLIC_URL',
       });
     }
+    if (Boolean(c.TEMPORAL_TLS_CLIENT_CERT_PATH) !== Boolean(c.TEMPORAL_TLS_CLIENT_KEY_PATH)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [
+          c.TEMPORAL_TLS_CLIENT_CERT_PATH ? 'TEMPORAL_TLS_CLIENT_KEY_PATH' : 'TEMPORAL_TLS_CLIENT_CERT_PATH',
+        ],
+        message:
+          'TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH go together (the mTLS client certificate and its key)',
+      });
+    }
+    const needsTls = tlsSettingsIn(c);
+    if (c.TEMPORAL_TLS === false && needsTls.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TEMPORAL_TLS'],
+        message: `TEMPORAL_TLS=false contradicts ${needsTls.join(', ')} (they need TLS)`,
+      });
+    }
   });
 export type Config = z.infer<typeof Config>;
+
+/** The Temporal connection settings that only make sense over TLS. */
+export function tlsSettingsIn(
+  c: Pick<
+    Config,
+    | 'TEMPORAL_API_KEY'
+    | 'TEMPORAL_TLS_CLIENT_CERT_PATH'
+    | 'TEMPORAL_TLS_SERVER_CA_CERT_PATH'
+    | 'TEMPORAL_TLS_SERVER_NAME'
+  >,
+): string[] {
+  const keys = [
+    'TEMPORAL_API_KEY',
+    'TEMPORAL_TLS_CLIENT_CERT_PATH',
+    'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+    'TEMPORAL_TLS_SERVER_NAME',
+  ] as const;
+  return keys.filter((k) => c[k] !== undefined);
+}
 
 /** `KEY=value` lines of a `.env` file; the real environment wins. */
 export function readDotEnv(file = '.env'): Record<string, string> {
@@ -80,11 +133,20 @@ export function readDotEnv(file = '.env'): Record<string, string> {
 
 /** The environment, over `.env`, over a running `long-video dev` stack's settings. */
 export function loadConfig(
-  env: NodeJS.ProcessEnv = { ...readDevState()?.env, ...readDotEnv(), ...process.env },
+  env: NodeJS.ProcessEnv = {
+    ...withoutBlanks(readDevState()?.env ?? {}),
+    ...withoutBlanks(readDotEnv()),
+    ...withoutBlanks(process.env),
+  },
 ): Config {
-  const parsed = Config.safeParse(env);
+  const parsed = Config.safeParse(withoutBlanks(env));
   if (!parsed.success) throw new Error(`configuration: ${describeZodError(parsed.error)}`);
   return parsed.data;
+}
+
+/** `KEY=` (as in `.env.example`, or compose's `${KEY:-}`) means unset, not an empty value. */
+function withoutBlanks(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
 }
 
 /** The provider key, for the processes that call the provider. */

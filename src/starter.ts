@@ -22,13 +22,14 @@ import {
 import { DEMO_USAGE, demoCommand } from './cli/demo';
 import { DEV_USAGE, devCommand } from './cli/dev';
 import { QUICKSTART_USAGE, quickstartCommand } from './cli/quickstart';
+import { RECEIVER_USAGE, receiverCommand } from './cli/receiver';
 import { SIMULATOR_USAGE, simulatorCommand } from './cli/simulator';
 import { START_USAGE, startCommand } from './cli/start';
 import { UsageError } from './cli/usage';
 import { WORKER_USAGE, workerCommand } from './cli/worker';
 
 /** Each command answers its exit code (void: 0); it may keep running servers after it returns. */
-const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number | void>; usage: string }> = {
+export const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number | void>; usage: string }> = {
   start: { run: startCommand, usage: START_USAGE },
   status: { run: statusCommand, usage: STATUS_USAGE },
   watch: { run: watchCommand, usage: WATCH_USAGE },
@@ -39,6 +40,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number | void>
   redo: { run: redoCommand, usage: REDO_USAGE },
   append: { run: appendCommand, usage: APPEND_USAGE },
   worker: { run: workerCommand, usage: WORKER_USAGE },
+  receiver: { run: receiverCommand, usage: RECEIVER_USAGE },
   dev: { run: devCommand, usage: DEV_USAGE },
   demo: { run: demoCommand, usage: DEMO_USAGE },
   simulator: { run: simulatorCommand, usage: SIMULATOR_USAGE },
@@ -74,7 +76,12 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const e = err as Error & { code?: string };
     if (err instanceof UsageError || e.code?.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`long-video ${name}: ${e.message}`);
+      // One line (node's parser explains over several), and control characters the user typed escaped.
+      const said = e.message
+        .replace(/\s*\n\s*/g, ' ')
+        // eslint-disable-next-line no-control-regex
+        .replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => JSON.stringify(c).slice(1, -1));
+      console.error(`long-video ${name}: ${said}`);
       return 2;
     }
     console.error(`long-video ${name}: ${e.message}`);

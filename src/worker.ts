@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { temporalConnectionOptions } from './temporal/connection';
 import { workerLogger } from './temporal/logging';
 import { createProviderActivities } from './activities';
 import { createDeliverableActivities } from './activities/deliverable';
@@ -28,7 +29,7 @@ export async function startWorkers(
   options: { workflowBundlePath?: string; connection?: NativeConnection } = {},
 ): Promise<RunningWorkers> {
   const connection =
-    options.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }));
+    options.connection ?? (await NativeConnection.connect(await temporalConnectionOptions(config)));
   const client = new RunwayClient({
     baseUrl: config.RUNWAY_BASE_URL,
     apiKey: providerApiKey(config),

@@ -6,6 +6,7 @@ import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError } from '
 import { ApplicationFailure } from '@temporalio/common';
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config';
+import { describeTemporalConnection, temporalConnectionOptions } from '../temporal/connection';
 import { LongVideoSegmentsDone, LongVideoSegmentsTotal, LongVideoState } from '../temporal/search-attributes';
 import {
   type ChainProgress,
@@ -16,12 +17,10 @@ import {
 } from '../workflows/definitions';
 
 export async function connectClient(config: Config): Promise<Client> {
-  const connection = await Connection.connect({
-    address: config.TEMPORAL_ADDRESS,
-    connectTimeout: '5s',
-  }).catch((err: Error) => {
+  const options = await temporalConnectionOptions(config);
+  const connection = await Connection.connect({ ...options, connectTimeout: '5s' }).catch((err: Error) => {
     throw new Error(
-      `cannot reach Temporal at ${config.TEMPORAL_ADDRESS} (${err.message}); is \`long-video dev\` running?`,
+      `cannot reach Temporal at ${describeTemporalConnection(config)} (${err.message}); is \`long-video dev\` running?`,
     );
   });
   return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });

@@ -16,7 +16,7 @@ import {
 } from '../workflows/definitions';
 import { WorkflowNotFoundError, chainProgress, connectClient, renderProgress } from './chains';
 import { readStoryboard } from './storyboard';
-import { UsageError } from './usage';
+import { UsageError, decimalOption } from './usage';
 
 export const PAUSE_USAGE = `long-video pause ID [--reason TEXT]
 
@@ -81,7 +81,7 @@ export async function resumeCommand(argv: string[]): Promise<number> {
     'adopt-task': { type: 'string' },
   });
   const adoptTaskId = values['adopt-task'] as string | undefined;
-  const maxCredits = values['max-credits'] === undefined ? undefined : Number(values['max-credits']);
+  const maxCredits = decimalOption(values['max-credits'] as string | undefined);
   if (maxCredits !== undefined && !(maxCredits >= 0))
     throw new UsageError('--max-credits must be a number of credits');
   const client = await connectClient(loadConfig());
@@ -157,7 +157,7 @@ function keepWhatWasPaid(s: SegmentState): SegmentState {
 
 export async function redoCommand(argv: string[]): Promise<number> {
   const { id, values } = idAnd(argv, { from: { type: 'string' }, prompt: { type: 'string' } });
-  const from = Number(values.from);
+  const from = decimalOption(values.from as string | undefined) ?? NaN;
   if (!Number.isInteger(from) || from < 1)
     throw new UsageError('--from K: the first segment to generate again (1 or more)');
   const client = await connectClient(loadConfig());

@@ -78,6 +78,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       TEMPORAL_ADDRESS: server.address,
       TEMPORAL_NAMESPACE: server.namespace,
       TEMPORAL_UI_URL: server.uiUrl,
+      // The local dev server speaks plain gRPC: a cluster's credentials in the environment are not for it.
+      TEMPORAL_API_KEY: undefined,
+      TEMPORAL_TLS_CLIENT_CERT_PATH: undefined,
+      TEMPORAL_TLS_CLIENT_KEY_PATH: undefined,
+      TEMPORAL_TLS_SERVER_CA_CERT_PATH: undefined,
+      TEMPORAL_TLS_SERVER_NAME: undefined,
+      TEMPORAL_TLS: undefined,
       RUNWAY_BASE_URL: simulator?.url ?? base.RUNWAY_BASE_URL,
       RUNWAY_API_KEY: simulator ? simulator.options.apiKeys[0] : process.env.RUNWAY_API_KEY,
       // The provider reaches a local receiver only when it runs here too; a real one needs a public URL.

@@ -13,7 +13,7 @@ import {
 } from './chains';
 import { describePrices, estimateCredits } from './budget';
 import { readStoryboard } from './storyboard';
-import { UsageError } from './usage';
+import { UsageError, decimalOption } from './usage';
 
 export const START_USAGE = `long-video start (--prompt TEXT ... | --prompts FILE) [options]
 
@@ -70,7 +70,7 @@ export async function startCommand(argv: string[]): Promise<number> {
   const board = values.prompts ? readStoryboard(values.prompts) : { prompts: values.prompt ?? [] };
   if (board.prompts.length === 0)
     throw new UsageError('no prompts: give --prompt TEXT (repeatable) or --prompts FILE');
-  const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  const num = decimalOption;
   const defined = <T extends object>(o: T) =>
     Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
   let input;

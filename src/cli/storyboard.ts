@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { describeZodError } from '../runway/schemas';
+import { Prompt, describeZodError } from '../runway/schemas';
 import { UsageError } from './usage';
 
 const PromptItem = z.union([z.string(), z.object({ prompt: z.string() }).transform((o) => o.prompt)]);
@@ -41,12 +41,19 @@ export function readStoryboard(file: string): Storyboard {
     );
   }
   if (text.includes('\u0000')) throw new UsageError(`${file} is not a text file`);
+  // Editors on Windows save UTF-8 with a byte-order mark, which JSON.parse refuses.
+  if (text.startsWith('\uFEFF')) text = text.slice(1);
   const ext = path.extname(file).toLowerCase();
   if (ext === '.json' || ext === '.yaml' || ext === '.yml') return parseStructured(file, text, ext);
-  const prompts = text
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('#'));
+  const prompts: string[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) return;
+    // Checked here, where the line number is known, rather than as `prompts.K` of the chain's input.
+    const checked = Prompt.safeParse(line);
+    if (!checked.success) throw new UsageError(`${file} line ${i + 1}: ${describeZodError(checked.error)}`);
+    prompts.push(line);
+  });
   if (prompts.length === 0)
     throw new UsageError(`${file} holds no prompts (one per line; # starts a comment)`);
   return { prompts };

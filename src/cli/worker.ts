@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
+import { describeTemporalConnection, temporalConnectionOptions } from '../temporal/connection';
 import { workerLogger } from '../temporal/logging';
 import { type Config, loadConfig, providerApiKey } from '../config';
 import { startCallbackReceiver, type RunningReceiver } from '../receiver/server';
@@ -22,7 +23,9 @@ export async function workerCommand(argv: string[]): Promise<number> {
   const bundle = defaultBundlePath();
   const workers = await startWorkers(config, existsSync(bundle) ? { workflowBundlePath: bundle } : {});
   const receiver = values['no-receiver'] ? undefined : await startReceiverFor(config);
-  console.log(`worker ready (Temporal ${config.TEMPORAL_ADDRESS}, provider ${config.RUNWAY_BASE_URL})`);
+  console.log(
+    `worker ready (Temporal ${describeTemporalConnection(config)}, provider ${config.RUNWAY_BASE_URL})`,
+  );
   if (receiver) console.log(`callback receiver on ${receiver.url}`);
   await workers.done;
   await receiver?.close();
@@ -35,8 +38,8 @@ export async function startReceiverFor(
   log = (l: string) => console.log(`[receiver] ${l}`),
 ): Promise<RunningReceiver | undefined> {
   if (!config.CALLBACK_PUBLIC_URL || !config.CALLBACK_SECRET) return undefined;
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  return startCallbackReceiver({
+  const connection = await Connection.connect(await temporalConnectionOptions(config));
+  const receiver = await startCallbackReceiver({
     host: config.CALLBACK_HOST,
     port: config.CALLBACK_PORT,
     secret: config.CALLBACK_SECRET,
@@ -48,5 +51,16 @@ export async function startReceiverFor(
     }),
     workflows: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }).workflow,
     log,
+  }).catch(async (err: unknown) => {
+    await connection.close();
+    throw err;
   });
+  return {
+    ...receiver,
+    async close() {
+      await receiver.close();
+      // An open connection would keep the process alive after a graceful stop.
+      await connection.close();
+    },
+  };
 }

@@ -44,11 +44,19 @@ export async function startCallbackReceiver(options: ReceiverOptions): Promise<R
   const pending = new Set<Promise<void>>();
   let closing = false;
   const server = http.createServer((req, res) => {
-    void accept(req, res).then((followUp) => {
-      if (!followUp) return;
-      const job = followUp().finally(() => pending.delete(job));
-      pending.add(job);
-    });
+    accept(req, res).then(
+      (followUp) => {
+        if (!followUp) return;
+        const job = followUp().finally(() => pending.delete(job));
+        pending.add(job);
+      },
+      (err: unknown) => {
+        // Whatever a request carries must not become an unhandled rejection: that ends the worker process.
+        log(`callback request failed: ${(err as Error).message}`);
+        if (!res.headersSent) sendJson(res, 400, { error: 'malformed request' });
+        else res.destroy();
+      },
+    );
   });
 
   /** Answer the HTTP request; if the callback is ours, answers the follow-up to run. */
@@ -56,7 +64,13 @@ export async function startCallbackReceiver(options: ReceiverOptions): Promise<R
     req: IncomingMessage,
     res: ServerResponse,
   ): Promise<(() => Promise<void>) | undefined> {
-    const url = new URL(req.url ?? '/', 'http://receiver');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://receiver');
+    } catch {
+      // e.g. `POST //host:port-that-is-not-a-number`: no URL of ours looks like that.
+      return void sendJson(res, 400, { error: 'malformed request URL' });
+    }
     if (req.method === 'GET' && url.pathname === '/healthz') return void sendJson(res, 200, { ok: true });
     if (req.method !== 'POST') return void sendJson(res, 405, { error: 'POST only' });
     const target = verifyCallbackPath(options.secret, url.pathname);

@@ -12,7 +12,9 @@ export const TASK_STATES = ['wait', 'queueing', 'generating', 'success', 'fail']
 /** Inferred by the contract, not documented: an extension is the provider's default clip length. */
 export const EXTENSION_SECONDS = 5;
 
-export const Duration = z.union([z.literal(5), z.literal(10)]);
+export const Duration = z.union([z.literal(5), z.literal(10)], {
+  error: 'duration must be 5 or 10 (seconds)',
+});
 export type Duration = z.infer<typeof Duration>;
 export const Quality = z.enum(QUALITIES);
 export type Quality = z.infer<typeof Quality>;
@@ -23,7 +25,8 @@ export type TaskState = z.infer<typeof TaskState>;
 
 export const Prompt = z
   .string({ error: 'prompt must be a string' })
-  .refine((p) => p.trim().length > 0, 'prompt must not be empty')
+  // Whitespace, zero-width and direction marks, controls and lone surrogates alone are no prompt at all.
+  .refine((p) => p.replace(/[\s\p{Cc}\p{Cf}\p{Cs}]/gu, '').length > 0, 'prompt must not be empty')
   .refine((p) => p.length <= MAX_PROMPT_LENGTH, {
     message: `prompt must be at most ${MAX_PROMPT_LENGTH} characters`,
   });
@@ -147,9 +150,14 @@ export type CallbackPayload = z.infer<typeof CallbackPayload>;
 export const WEBHOOK_TIMESTAMP_HEADER = 'x-webhook-timestamp';
 export const WEBHOOK_SIGNATURE_HEADER = 'x-webhook-signature';
 
+/** Issues shown by `describeZodError`: a thousand bad prompts make a message nobody reads. */
+const MAX_ISSUES_SHOWN = 5;
+
 /** A zod error as one readable line: `quality: 1080p is only available ...; prompt: ...`. */
 export function describeZodError(error: z.ZodError): string {
-  return error.issues
-    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
-    .join('; ');
+  const shown = error.issues
+    .slice(0, MAX_ISSUES_SHOWN)
+    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
+  const more = error.issues.length - shown.length;
+  return [...shown, ...(more > 0 ? [`and ${more} more`] : [])].join('; ');
 }

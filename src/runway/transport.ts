@@ -106,11 +106,18 @@ export function sendJson(req: JsonRequest): Promise<RawResponse> {
   });
 }
 
+/**
+ * The longest wait a `Retry-After` may ask for: it becomes an activity's next retry delay, and a broken or
+ * hostile header (`999…9` seconds, infinite once parsed) must not park a chain for ever.
+ */
+export const MAX_RETRY_AFTER_MS = 60 * 60_000;
+
 /** `Retry-After` as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
 export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
   const raw = Array.isArray(value) ? value[0] : value;
   if (!raw) return undefined;
-  if (/^\s*\d+(\.\d+)?\s*$/.test(raw)) return Math.round(Number(raw) * 1000);
+  const clamp = (ms: number) => Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms));
+  if (/^\s*\d+(\.\d+)?\s*$/.test(raw)) return clamp(Math.round(Number(raw) * 1000));
   const at = Date.parse(raw);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+  return Number.isNaN(at) ? undefined : clamp(at - now);
 }

@@ -217,9 +217,11 @@ test('continue-as-new every N segments keeps the whole state, the id and the pro
 test('a run seeded with an earlier run state pays nothing again and awaits the task in flight', async () => {
   const provider = new ScriptedProvider();
   provider.pollNeverFinishes = true;
-  // The first run: segment 1 done, segment 2 created and generating, then cancelled.
+  // The first run: segment 1 done, segment 2 created and generating, then cancelled. Callbacks only: when
+  // the 10 ms poll timer fires while the callback's workflow task cancels it, the time-skipping test server
+  // was seen to leave that task uncompleted (the dev-server suites cover the race on the real server).
   const carried = await withWorkers(provider, async () => {
-    const handle = await start({ ...FAST, prompts: ['a', 'b', 'c'] });
+    const handle = await start({ ...INPUT, prompts: ['a', 'b', 'c'] });
     await waitFor(() => provider.creates.length === 1);
     await handle.signal('taskFinished', { ...provider.outcome(1), segment: 1, attempt: 1 });
     await waitFor(() => provider.creates.length === 2);

@@ -32,7 +32,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "ffmpeg and ffprobe are required: install them (Debian/Ubuntu: sudo apt-get install ffmpeg; macOS: brew install ffmpeg) and run again" >&2
     exit 1
   else
-    say "chromium not found: the browser test will be skipped (Debian: sudo apt-get install chromium, or set CHROMIUM_PATH)"
+    say "chromium not found: the browser tests need it (Debian: sudo apt-get install chromium, or set CHROMIUM_PATH; LONG_VIDEO_SKIP_CHROMIUM=1 skips them)"
   fi
 fi
 

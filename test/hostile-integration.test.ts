@@ -15,27 +15,22 @@ import { main } from '../src/starter';
 import { freePort } from '../src/temporal/dev-server';
 import { type TaskFinishedSignal, WORKFLOW_TASK_QUEUE } from '../src/workflows/definitions';
 import { eventually, waitForState } from './support/simulator';
-import { CALLBACK_SECRET, type Stack, type WorkerProcess, startStack } from './support/stack';
-import { quietRuntime } from './support/temporal';
+import { CALLBACK_SECRET, type Stack, useStackWithWorker } from './support/stack';
 
 jest.setTimeout(90_000);
 
 const counted: Record<string, number> = {};
 const count = (group: string, n: number) => (counted[group] = (counted[group] ?? 0) + n);
 
+// The simulator is not reset between tests: the callback group's task is made in its `beforeAll`.
+const stackWithWorker = useStackWithWorker({ freshSimulator: false });
 let stack: Stack;
-let worker: WorkerProcess;
-beforeAll(async () => {
-  quietRuntime();
-  stack = await startStack();
-  worker = await stack.startWorker(stack.workerEnv());
-});
-afterAll(async () => {
+beforeAll(() => (stack = stackWithWorker()));
+afterAll(() => {
   const total = Object.values(counted).reduce((a, b) => a + b, 0);
   console.log(`hostile-integration cases: ${JSON.stringify(counted)} = ${total}`);
-  await worker?.kill('SIGTERM');
-  await stack?.stop();
 });
+
 describe('2. `long-video start` arguments, in process', () => {
   const saved: Record<string, string | undefined> = {};
   const ENV = ['TEMPORAL_ADDRESS', 'RUNWAY_BASE_URL', 'RUNWAY_API_KEY', 'POLL_INTERVAL_MS'];

@@ -10,7 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import { CLI_BIN } from '../src/lab/worker-process';
 import { callbackUrl } from '../src/receiver/tokens';
 import { type RunningDevServer, freePort, startDevServer } from '../src/temporal/dev-server';
-import { type TestSimulator, eventually, startTestSimulator, waitForState } from './support/simulator';
+import { type TestSimulator, eventually, finishedTask, startTestSimulator } from './support/simulator';
 
 jest.setTimeout(120_000);
 
@@ -102,13 +102,7 @@ test('a genuine callback becomes a signal on the chain, with what the provider s
     workflowId: 'rcv-cli-chain',
     args: [{}],
   });
-  const taskId = await t.client.generate({
-    prompt: 'a kite',
-    duration: 5,
-    quality: '720p',
-    aspectRatio: '1:1',
-  });
-  await waitForState(t.client, taskId);
+  const taskId = await finishedTask(t.client, 'a kite');
   expect((await post(localUrlFor('rcv-cli-chain'), bodyFor(taskId))).status).toBe(200);
   const signal = await eventually(async () => {
     const { events } = await handle.fetchHistory();

@@ -8,7 +8,7 @@ import { type RunningReceiver, startCallbackReceiver } from '../src/receiver/ser
 import { callbackUrl } from '../src/receiver/tokens';
 import { type RunningDevServer, startDevServer } from '../src/temporal/dev-server';
 import type { TaskFinishedSignal } from '../src/workflows/definitions';
-import { type TestSimulator, eventually, startTestSimulator, waitForState } from './support/simulator';
+import { type TestSimulator, eventually, finishedTask, startTestSimulator } from './support/simulator';
 
 jest.setTimeout(120_000);
 
@@ -57,17 +57,6 @@ async function signals(id: string): Promise<TaskFinishedSignal[]> {
     );
 }
 
-async function finishedTask(): Promise<string> {
-  const taskId = await t.client.generate({
-    prompt: 'a bell rings',
-    duration: 5,
-    quality: '720p',
-    aspectRatio: '1:1',
-  });
-  await waitForState(t.client, taskId);
-  return taskId;
-}
-
 function post(url: string, body: unknown, headers: Record<string, string> = {}) {
   return fetch(url, {
     method: 'POST',
@@ -86,7 +75,7 @@ const urlFor = (workflowId: string, segment = 2, attempt = 1) =>
 
 test('a signed callback with our token becomes a signal carrying what the provider says', async () => {
   await idleChain('rcv-ok');
-  const taskId = await finishedTask();
+  const taskId = await finishedTask(t.client, 'a bell rings');
   const res = await post(urlFor('rcv-ok'), bodyFor(taskId), callbackSignatureHeaders(HMAC, taskId));
   expect(res.status).toBe(200);
   const [signal] = await eventually(async () => {
@@ -100,7 +89,7 @@ test('a signed callback with our token becomes a signal carrying what the provid
 
 test('duplicates are harmless: the same signal again', async () => {
   await idleChain('rcv-dup');
-  const taskId = await finishedTask();
+  const taskId = await finishedTask(t.client, 'a bell rings');
   for (let i = 0; i < 2; i++) {
     expect(
       (await post(urlFor('rcv-dup'), bodyFor(taskId), callbackSignatureHeaders(HMAC, taskId))).status,
@@ -115,7 +104,7 @@ test('duplicates are harmless: the same signal again', async () => {
 
 test('forged, cross-workflow, unsigned, stale or malformed callbacks signal nothing', async () => {
   await idleChain('rcv-bad');
-  const taskId = await finishedTask();
+  const taskId = await finishedTask(t.client, 'a bell rings');
   const signed = callbackSignatureHeaders(HMAC, taskId);
   const good = new URL(urlFor('rcv-bad'));
   const forged = good.href.replace(/[^/]{43}$/, 'A'.repeat(43));

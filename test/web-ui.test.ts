@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { probeVideo } from '../src/media/probe';
 import type { chainSummary } from '../src/cli/chains';
 import type { ChainProgress } from '../src/workflows/definitions';
-import { chromiumAvailable, gotoWhenUp, launchChromium, saveScreenshot } from './support/browser';
+import { browserTestsWanted, gotoWhenUp, launchChromium, saveScreenshot } from './support/browser';
 import { eventually } from './support/simulator';
 import {
   API_KEY,
@@ -54,7 +54,7 @@ interface VideoElement {
 
 const SECRETS = { 'API key': API_KEY, 'callback secret': CALLBACK_SECRET };
 
-const hasBrowser = chromiumAvailable();
+const hasBrowser = browserTestsWanted();
 const browserTest = hasBrowser ? test : test.skip;
 
 let stack: Stack;

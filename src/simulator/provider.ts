@@ -69,8 +69,6 @@ export class SimulatedProvider {
   private readonly media: TaskMedia;
   private readonly rateLimiter: RateLimiter;
   private readonly callbacks: CallbackDelivery;
-  private burst429Until = 0;
-  private windowRejections: number[] = [];
   readonly requestCounts: Record<string, Record<string, number>> = {};
 
   constructor(
@@ -112,15 +110,9 @@ export class SimulatedProvider {
 
     const account = accountOf(apiKey);
     const now = Date.now();
-    if (now < this.burst429Until || this.random.chance(faults.burst429Probability)) {
-      if (now >= this.burst429Until) this.burst429Until = now + faults.burst429Ms;
-      return rateLimited(this.burst429Until - now);
-    }
-    const waitMs = this.rateLimiter.waitMs(account, now);
-    if (waitMs > 0) {
-      if (this.windowRejections.length < 10_000) this.windowRejections.push(now);
-      return rateLimited(waitMs);
-    }
+    const burst = this.random.chance(faults.burst429Probability) ? faults.burst429Ms : undefined;
+    const waitMs = this.rateLimiter.refusal(account, now, burst);
+    if (waitMs > 0) return rateLimited(waitMs);
     if (this.random.chance(faults.createFailBefore)) return { code: 500, msg: 'Internal server error' };
 
     const shape = await this.shapeOf(endpoint, account, request);
@@ -226,8 +218,7 @@ export class SimulatedProvider {
         limit: this.opts.rateLimit,
         windowMs: 10_000,
         maxCreatesInWindow: this.rateLimiter.maxInWindow,
-        /** When creates were refused for a full window (epoch ms): shows whether 429s cluster or spread. */
-        rejectedAt: this.windowRejections,
+        rejectedAt: this.rateLimiter.rejectedAt,
       },
       tasks: this.tasks.size,
       charged: this.ledgerEntries.reduce((n, e) => n + e.cost, 0),
@@ -258,7 +249,7 @@ export class SimulatedProvider {
   }
 
   startBurst429(ms: number): void {
-    this.burst429Until = Date.now() + ms;
+    this.rateLimiter.startBurst(ms);
   }
 
   reset(): void {
@@ -270,8 +261,6 @@ export class SimulatedProvider {
     this.callbacks.records.length = 0;
     for (const k of Object.keys(this.requestCounts)) delete this.requestCounts[k];
     this.rateLimiter.reset();
-    this.burst429Until = 0;
-    this.windowRejections = [];
     this.faults = this.opts.faults;
     this.random = new SeededRandom(this.opts.seed);
     this.resetCredits(this.opts.credits);

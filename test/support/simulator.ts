@@ -49,3 +49,10 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** A text-to-video task made on `client` and awaited until the simulator finishes it. */
+export async function finishedTask(client: RunwayClient, prompt: string): Promise<string> {
+  const taskId = await client.generate({ prompt, duration: 5, quality: '720p', aspectRatio: '1:1' });
+  await waitForState(client, taskId);
+  return taskId;
+}

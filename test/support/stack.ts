@@ -111,10 +111,11 @@ export async function callbackEnv(): Promise<Record<string, string>> {
 }
 
 /**
- * For a suite: one stack with one poll-mode worker process, a fresh ledger before each test. Read the
- * stack through the returned getter (it exists once `beforeAll` has run).
+ * For a suite: one stack with one poll-mode worker process, by default a fresh simulator before each test
+ * (`freshSimulator: false` keeps tasks made in a `beforeAll`). Read the stack through the returned getter
+ * (it exists once `beforeAll` has run).
  */
-export function useStackWithWorker(): () => Stack {
+export function useStackWithWorker({ freshSimulator = true } = {}): () => Stack {
   let stack: Stack;
   let worker: WorkerProcess;
   beforeAll(async () => {
@@ -126,6 +127,6 @@ export function useStackWithWorker(): () => Stack {
     await worker?.kill('SIGTERM');
     await stack?.stop();
   });
-  beforeEach(() => stack.sim.admin.reset());
+  if (freshSimulator) beforeEach(() => stack.sim.admin.reset());
   return () => stack;
 }

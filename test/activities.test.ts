@@ -2,10 +2,13 @@
  * The provider activities against the simulator over real HTTP, in Temporal's mock activity environment:
  * heartbeats that make a retried create adopt its task instead of paying again, and failure mapping.
  */
+import http from 'node:http';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createProviderActivities } from '../src/activities/provider';
+import { closeServer, listen } from '../src/http/json-server';
+import { RunwayClient } from '../src/runway';
 import { verifyCallbackPath } from '../src/receiver/tokens';
 import { FailureTypes } from '../src/workflows/definitions';
 import { type TestSimulator, startTestSimulator, waitForState } from './support/simulator';
@@ -144,4 +147,23 @@ test('awaitTaskResult: unfinished is a retryable TaskNotFinished, finished is th
   expect(outcome.videoUrl).toMatch(/\.mp4$/);
   const missing = await run(activities().awaitTaskResult, [{ taskId: 'nope' }]).result.catch((e) => e);
   expect(missing).toMatchObject({ type: 'NotFoundError', nonRetryable: true });
+});
+
+test('awaitTaskResult: an answer it cannot read is an UnreadableAnswer naming the field, not retried here', async () => {
+  // A provider that says "success" without the video URL the chain needs.
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({ code: 200, msg: null, data: { taskId: 't-1', state: 'success', videoInfo: null } }),
+    );
+  });
+  try {
+    const client = new RunwayClient({ baseUrl: await listen(server, '127.0.0.1', 0), apiKey: 'k' });
+    const provider = createProviderActivities({ client, heartbeatFlushMs: 1 });
+    const err = await run(provider.awaitTaskResult, [{ taskId: 't-1' }]).result.catch((e) => e);
+    expect(err).toMatchObject({ type: FailureTypes.UnreadableAnswer, nonRetryable: true });
+    expect(err.message).toContain('videoInfo.videoUrl');
+  } finally {
+    await closeServer(server);
+  }
 });

@@ -32,7 +32,8 @@ let stack: Stack;
 
 beforeAll(async () => {
   quietRuntime();
-  stack = await startStack();
+  // Every answer shape a real provider may send, picked per task: the docs' own, nulls, strings, full.
+  stack = await startStack({ shapes: 'mixed' });
 });
 afterAll(() => stack?.stop());
 beforeEach(() => stack.sim.admin.reset());

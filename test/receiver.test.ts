@@ -125,7 +125,7 @@ test('forged, cross-workflow, unsigned, stale or malformed callbacks signal noth
       401,
     ],
     ['truncated JSON', await post(good.href, '{"code":200,"data":{"task_id"', signed), 400],
-    ['wrong shape', await post(good.href, { code: 200, data: { taskId } }, signed), 400],
+    ['code missing', await post(good.href, { data: { task_id: taskId } }, signed), 400],
     ['too large', await post(good.href, { ...bodyFor(taskId), pad: 'x'.repeat(40_000) }, signed), 413],
   ];
   for (const [name, res, status] of cases) expect([name, res.status]).toEqual([name, status]);
@@ -149,4 +149,61 @@ test('a callback for a task the provider says is unfinished is acknowledged and 
   await receiver.idle();
   expect(await signals('rcv-early')).toEqual([]);
   expect(logs.some((l) => l.includes(taskId) && l.includes('ignored'))).toBe(true);
+});
+
+test('a failure callback with no data, data: null, or no task id is acknowledged and left to the poll', async () => {
+  await idleChain('rcv-nodata');
+  const url = urlFor('rcv-nodata');
+  for (const body of [
+    { code: 500, msg: 'Generation failed' },
+    { code: 400, msg: null, data: null },
+    { code: 400, msg: 'x', data: { taskId: 'camelCase' } },
+  ]) {
+    expect((await post(url, body)).status).toBe(200);
+  }
+  await receiver.idle();
+  expect(await signals('rcv-nodata')).toEqual([]);
+  expect(logs.filter((l) => l.includes('rcv-nodata') && l.includes('left to the poll'))).toHaveLength(3);
+});
+
+test("a failure callback's code and message fill in what record-detail leaves out (nulls shape)", async () => {
+  const nulls = await startTestSimulator({ media: 'shared', shapes: 'nulls' });
+  const nullsReceiver = await startCallbackReceiver({
+    host: '127.0.0.1',
+    port: 0,
+    secret: SECRET,
+    provider: nulls.client,
+    workflows: client.workflow,
+  });
+  try {
+    await idleChain('rcv-fill');
+    await nulls.admin.setFaults({ moderatedWords: ['forbidden'] });
+    const taskId = await finishedTask(nulls.client, 'a forbidden dance');
+    const detail = await nulls.client.recordDetail(taskId);
+    expect(detail).toMatchObject({ taskId, state: 'fail' });
+    expect([detail.failCode, detail.failMsg]).toEqual([undefined, undefined]); // no reason to be had here
+    const url = callbackUrl(nullsReceiver.url, SECRET, { workflowId: 'rcv-fill', segment: 1, attempt: 1 });
+    const body = {
+      code: 400,
+      msg: 'Your prompt was caught by our AI moderator.',
+      data: { task_id: taskId, video_id: null, video_url: null, image_url: null },
+    };
+    expect((await post(url, body)).status).toBe(200);
+    const [signal] = await eventually(async () => {
+      const s = await signals('rcv-fill');
+      return s.length ? s : undefined;
+    });
+    expect(signal).toEqual({
+      segment: 1,
+      attempt: 1,
+      taskId,
+      state: 'fail',
+      prompt: 'a forbidden dance', // nulls: a generation keeps its prompt, parentTaskId is null
+      failCode: '400',
+      failMsg: 'Your prompt was caught by our AI moderator.',
+    });
+  } finally {
+    await nullsReceiver.close();
+    await nulls.sim.close();
+  }
 });

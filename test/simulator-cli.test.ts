@@ -153,8 +153,38 @@ test('--error-style http answers errors with the HTTP status', async () => {
   }
 });
 
+test("--shapes docs answers record-detail with only the keys of the docs page's example", async () => {
+  const cli = await startCli(['--shapes', 'docs', '--quiet', '--time-scale', '0.01', '--media', 'shared']);
+  try {
+    const gen = await curl([
+      ...auth('sim-api-key'),
+      ...json({ prompt: 'A heron', duration: 5, quality: '720p', aspectRatio: '1:1', model: 'gen3' }),
+      `${cli.url}/api/v1/runway/generate`,
+    ]);
+    const { taskId } = JSON.parse(gen.body).data;
+    for (;;) {
+      const res = await curl([
+        ...auth('sim-api-key'),
+        `${cli.url}/api/v1/runway/record-detail?taskId=${taskId}`,
+      ]);
+      const { data } = JSON.parse(res.body);
+      if (data.state === 'success') {
+        expect(Object.keys(data)).toEqual(['taskId', 'state', 'generateTime', 'videoInfo', 'expireFlag']);
+        expect(Object.keys(data.videoInfo)).toEqual(['videoId', 'videoUrl', 'imageUrl']);
+        break;
+      }
+      expect(data.state).not.toBe('fail');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    cli.child.kill('SIGINT');
+    expect(await cli.exit).toBe(0);
+  }
+});
+
 test.each([
   [['--time-scale=-1'], /timeScale/],
+  [['--shapes', 'bogus'], /shapes: Invalid option.*"docs"/],
   [['--port', 'eighty'], /port/],
   [['--faults', '{bad'], /--faults must be JSON/],
   [['--faults', '{"nope":1}'], /nope/],

@@ -22,7 +22,7 @@ describe('simulated media', () => {
     async (quality, duration, aspectRatio, width, height) => {
       const taskId = await t.client.generate({ prompt: `clip ${quality}`, duration, quality, aspectRatio });
       const detail = await waitForState(t.client, taskId);
-      const url = detail.videoInfo!.videoUrl;
+      const url = detail.videoInfo!.videoUrl!;
       const probe = await probeVideo(url, { countFrames: true });
       expect(probe).toMatchObject({ codec: 'h264', width, height, fps: 24 });
       expect(probe.durationSeconds).toBeCloseTo(duration, 1);
@@ -43,10 +43,10 @@ describe('simulated media', () => {
     await waitForState(t.client, first);
     const second = await t.client.extend({ taskId: first, prompt: 'go on', quality: '1080p' });
     const detail = await waitForState(t.client, second);
-    const probe = await probeVideo(detail.videoInfo!.videoUrl);
+    const probe = await probeVideo(detail.videoInfo!.videoUrl!);
     expect([probe.width, probe.height]).toEqual([1440, 1080]); // the parent's aspect ratio, the new quality
     expect(probe.durationSeconds).toBeCloseTo(5, 1);
-    const pixel = await pixelAt(detail.videoInfo!.videoUrl, 1, 400, 400);
+    const pixel = await pixelAt(detail.videoInfo!.videoUrl!, 1, 400, 400);
     expect(colourDistance(pixel, segmentColour(first, 2))).toBeLessThan(12);
     expect(colourDistance(segmentColour(first, 1), segmentColour(first, 2))).toBeGreaterThan(30);
   });
@@ -63,7 +63,7 @@ test('with --extension-media whole, an extension holds the whole video so far', 
     });
     await waitForState(t.client, first);
     const second = await t.client.extend({ taskId: first, prompt: 'more', quality: '720p' });
-    const url = (await waitForState(t.client, second)).videoInfo!.videoUrl;
+    const url = (await waitForState(t.client, second)).videoInfo!.videoUrl!;
     expect((await probeVideo(url)).durationSeconds).toBeCloseTo(10, 1);
     expect(colourDistance(await pixelAt(url, 1, 400, 250), segmentColour(first, 1))).toBeLessThan(12);
     expect(colourDistance(await pixelAt(url, 7, 400, 250), segmentColour(first, 2))).toBeLessThan(12);

@@ -11,6 +11,7 @@ import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/comm
 import {
   type ExtendRequest,
   type GenerateRequest,
+  ProtocolError,
   RunwayClient,
   RunwayError,
   type TaskDetail,
@@ -101,6 +102,15 @@ export function createProviderActivities(deps: ProviderDeps) {
           signal: Context.current().cancellationSignal,
         });
       } catch (err) {
+        // An answer we cannot read is not retried here: the workflow counts them and pauses the chain
+        // after a few in a row, instead of polling for ever a task that is paid for.
+        if (err instanceof ProtocolError) {
+          throw ApplicationFailure.create({
+            type: FailureTypes.UnreadableAnswer,
+            message: err.message,
+            nonRetryable: true,
+          });
+        }
         throw err instanceof RunwayError ? toFailure(err) : err;
       }
       if (detail.state !== 'success' && detail.state !== 'fail') {
@@ -115,17 +125,20 @@ export function createProviderActivities(deps: ProviderDeps) {
   };
 }
 
+/** A finished task as the chain sees it; fields the provider left out stay out (undefined is not sent). */
 export function outcomeOf(detail: TaskDetail): TaskOutcome {
-  return {
+  const outcome: TaskOutcome = {
     taskId: detail.taskId,
     state: detail.state === 'success' ? 'success' : 'fail',
     parentTaskId: detail.parentTaskId,
-    prompt: detail.generateParam.prompt ?? '',
-    videoUrl: detail.videoInfo?.videoUrl,
-    imageUrl: detail.videoInfo?.imageUrl,
-    failCode: detail.failCode == null ? undefined : String(detail.failCode),
-    failMsg: detail.failMsg ?? undefined,
+    // An empty prompt is no prompt: nobody pays for one, so it says nothing about whose task this is.
+    prompt: detail.generateParam?.prompt || undefined,
+    videoUrl: detail.videoInfo?.videoUrl || undefined,
+    imageUrl: detail.videoInfo?.imageUrl || undefined,
+    failCode: detail.failCode,
+    failMsg: detail.failMsg,
   };
+  return Object.fromEntries(Object.entries(outcome).filter(([, v]) => v !== undefined)) as TaskOutcome;
 }
 
 function ambiguous(reason: string, callbacks: boolean): ApplicationFailure {

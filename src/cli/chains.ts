@@ -115,6 +115,8 @@ export function chainSummary(workflowId: string, progress: ChainProgress) {
       state: s.state,
       videoUrl: s.videoUrl ?? null,
       attempts: s.attempts,
+      // Why each earlier create of this segment did not give it its video, oldest first.
+      pastAttempts: s.pastAttempts ?? [],
     })),
   };
 }

@@ -152,7 +152,11 @@ function keepWhatWasPaid(s: SegmentState): SegmentState {
     attempts: s.attempts,
     failures: 0,
   };
-  return s.lastError ? { ...reset, lastError: s.lastError } : reset;
+  return {
+    ...reset,
+    ...(s.lastError ? { lastError: s.lastError } : {}),
+    ...(s.pastAttempts ? { pastAttempts: s.pastAttempts } : {}),
+  };
 }
 
 export async function redoCommand(argv: string[]): Promise<number> {

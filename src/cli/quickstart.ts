@@ -87,7 +87,7 @@ async function pollUntilFinished(client: RunwayClient, taskId: string, pollMs: n
 }
 
 async function download(client: RunwayClient, detail: TaskDetail, dir: string): Promise<string> {
-  const link = await client.downloadUrl(detail.videoInfo!.videoUrl);
+  const link = await client.downloadUrl(detail.videoInfo!.videoUrl!); // a success always carries it
   const res = await fetch(link);
   if (!res.ok || !res.body) throw new Error(`download of ${detail.taskId} failed: HTTP ${res.status}`);
   await fs.mkdir(dir, { recursive: true });

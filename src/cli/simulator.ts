@@ -19,6 +19,10 @@ Runs a local simulator of the provider's API (shared/runway-api.md) with real MP
   --webhook-hmac-key KEY    sign callbacks (X-Webhook-Signature)
   --seed N                  seed of the fault decisions (default 1)
   --error-style S           envelope (HTTP 200 + code, default) | http | mixed
+  --shapes S                how record-detail and callbacks look, per task: full (every reference
+                            field, default) | docs (only the docs page's example keys) | nulls
+                            (optional fields null) | strings (failCode, expandPrompt as strings)
+                            | mixed (one of those per task, seeded)
   --wait-ms, --queue-ms, --generate-ms N
                             provider-time length of each task state (defaults 2000, 8000, 50000)
   --jitter F                spread generating times by ±F of their length (default 0)
@@ -27,7 +31,8 @@ Runs a local simulator of the provider's API (shared/runway-api.md) with real MP
   --extension-media new-part|whole
                             what an extension's video holds (default new-part)
   --data-dir DIR            where rendered files go (default: a temp folder, removed on exit)
-  --faults JSON             initial fault injection, e.g. '{"createFailAfter":0.1}'
+  --faults JSON             initial fault injection, e.g. '{"createFailAfter":0.1}',
+                            '{"moderatedWords":["blood"]}' (a prompt holding one fails with 400)
   --quiet                   no request log`;
 
 export async function simulatorCommand(argv: string[]): Promise<void> {
@@ -46,6 +51,7 @@ export async function simulatorCommand(argv: string[]): Promise<void> {
       'webhook-hmac-key': { type: 'string' },
       seed: { type: 'string' },
       'error-style': { type: 'string' },
+      shapes: { type: 'string' },
       'wait-ms': { type: 'string' },
       'queue-ms': { type: 'string' },
       'generate-ms': { type: 'string' },
@@ -79,6 +85,7 @@ export async function simulatorCommand(argv: string[]): Promise<void> {
     webhookHmacKey: values['webhook-hmac-key'],
     seed: num(values.seed),
     errorStyle: values['error-style'],
+    shapes: values.shapes,
     waitMs: num(values['wait-ms']),
     queueMs: num(values['queue-ms']),
     generateMs: num(values['generate-ms']),

@@ -173,6 +173,24 @@ async function resolveLostCreate(
   return true;
 }
 
+/**
+ * A task that failed with a reason nobody classified (the `nulls` shape gives none) pauses the chain; the
+ * operator, seeing the reason, decides to pay for one more try.
+ */
+async function retryUnknownFailure(
+  stack: DrillStack,
+  chain: FleetChain,
+  progress: ChainProgress,
+  events: string[],
+): Promise<boolean> {
+  if (progress.paused?.by !== 'provider (unknown failure)') return false;
+  await stack.client.workflow
+    .getHandle(chain.workflowId)
+    .executeUpdate(resumeUpdate, { args: [{ by: 'chaos drill' }] });
+  events.push(`${chain.workflowId}: a task failed with no known reason, resumed for one more try`);
+  return true;
+}
+
 export async function runScenario(
   scenario: Scenario,
   size: ScenarioSize,
@@ -188,6 +206,8 @@ export async function runScenario(
       rateLimit: 0,
       media: 'shared',
       jitter: 0.25,
+      // Every answer shape a real provider may send: the docs' own, nulls, strings, full.
+      shapes: 'mixed',
       ...scenario.sim,
       ...(credits !== undefined ? { credits } : {}),
     },
@@ -220,6 +240,7 @@ export async function runScenario(
           try {
             return (
               (await resolveLostCreate(stack, chain, p, events)) ||
+              (await retryUnknownFailure(stack, chain, p, events)) ||
               (scenario.onPaused ? await scenario.onPaused(stack, chain, p, events) : false)
             );
           } catch (err) {

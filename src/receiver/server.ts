@@ -85,7 +85,13 @@ export async function startCallbackReceiver(options: ReceiverOptions): Promise<R
     } catch (err) {
       return reject(res, target, err instanceof BodyError ? err.status : 400, (err as Error).message);
     }
-    const taskId = payload.data.task_id;
+    const taskId = payload.data?.task_id;
+    if (!taskId) {
+      // A failure callback may come without `data`: nothing to re-fetch. The chain's poll, which knows
+      // the task, learns the outcome; the provider is told we have it, so it does not send again.
+      log(`callback for ${target.workflowId} segment ${target.segment} has no task id: left to the poll`);
+      return void sendJson(res, 200, { received: true });
+    }
     if (options.webhookHmacKey) {
       try {
         verifyCallbackSignature({ hmacKey: options.webhookHmacKey, taskId, headers: req.headers });
@@ -94,7 +100,9 @@ export async function startCallbackReceiver(options: ReceiverOptions): Promise<R
       }
     }
     sendJson(res, 200, { received: true });
-    return () => signalFromProvider(target, taskId);
+    // The callback's own failure code and message fill in what record-detail leaves out.
+    const reported = payload.code === 200 ? {} : { failCode: String(payload.code), failMsg: payload.msg };
+    return () => signalFromProvider(target, taskId, reported);
   }
 
   function reject(res: ServerResponse, target: CallbackTarget, status: number, reason: string): undefined {
@@ -103,7 +111,11 @@ export async function startCallbackReceiver(options: ReceiverOptions): Promise<R
     return undefined;
   }
 
-  async function signalFromProvider(target: CallbackTarget, taskId: string): Promise<void> {
+  async function signalFromProvider(
+    target: CallbackTarget,
+    taskId: string,
+    reported: { failCode?: string; failMsg?: string },
+  ): Promise<void> {
     try {
       // For a create whose answer was lost, this callback is the only way to learn the task's id: a
       // failed read or an unreachable Temporal server is retried for a while before the hint is dropped.
@@ -114,6 +126,7 @@ export async function startCallbackReceiver(options: ReceiverOptions): Promise<R
       }
       await retryTransient(() =>
         options.workflows.getHandle(target.workflowId).signal(taskFinishedSignal, {
+          ...(detail.state === 'fail' ? reported : {}),
           ...outcomeOf(detail),
           segment: target.segment,
           attempt: target.attempt,

@@ -9,6 +9,17 @@ export interface SimulatorStats {
   rateLimit: { limit: number; windowMs: number; maxCreatesInWindow: number; rejectedAt: number[] };
   tasks: number;
   charged: number;
+  /** Unknown create keys accepted and ignored since the last reset, by endpoint and key. */
+  ignoredRequestKeys: { generate: Record<string, number>; extend: Record<string, number> };
+}
+
+export interface SimulatorTask {
+  taskId: string;
+  parentTaskId: string;
+  state: string;
+  /** The task's answer shape (`full`, `docs`, `nulls` or `strings`). */
+  shape: string;
+  finishedAt: string | null;
 }
 
 export class SimulatorAdmin {
@@ -20,11 +31,7 @@ export class SimulatorAdmin {
   ledger = () => this.call<LedgerEntry[]>('GET', '/admin/ledger');
   stats = () => this.call<SimulatorStats>('GET', '/admin/stats');
   callbacks = () => this.call<CallbackRecord[]>('GET', '/admin/callbacks');
-  tasks = () =>
-    this.call<Array<{ taskId: string; parentTaskId: string; state: string; finishedAt: string | null }>>(
-      'GET',
-      '/admin/tasks',
-    );
+  tasks = () => this.call<SimulatorTask[]>('GET', '/admin/tasks');
   setFaults = (patch: Partial<FaultConfig> & { startBurst429Ms?: number }) =>
     this.call<FaultConfig>('POST', '/admin/faults', patch);
   setCredits = (credits: number, apiKey?: string) => this.call('POST', '/admin/credits', { credits, apiKey });

@@ -4,9 +4,9 @@
  * when faults say so. Every attempt is recorded for the admin API.
  */
 import { callbackSignatureHeaders } from '../runway/callbacks';
-import type { CallbackPayload } from '../runway/schemas';
 import type { SeededRandom } from './clock';
 import type { FaultConfig } from './options';
+import type { CallbackWire } from './task';
 
 export interface CallbackRecord {
   taskId: string;
@@ -38,17 +38,17 @@ export class CallbackDelivery {
     },
   ) {}
 
-  deliver(url: string, payload: CallbackPayload): void {
+  /** `taskId` apart from the payload: some shapes send no `data`, yet the signature covers the task id. */
+  deliver(url: string, taskId: string, payload: CallbackWire): void {
     const faults = this.opts.faults();
-    const taskId = payload.data.task_id;
     if (this.opts.random.chance(faults.callbackDropProbability)) {
       this.record({ taskId, url, attempt: 1, outcome: 'dropped', duplicate: false });
       return;
     }
     const delay = this.opts.random.chance(faults.callbackDelayProbability) ? faults.callbackDelayMs : 0;
-    this.later(delay, () => this.attempt(url, payload, 1, false));
+    this.later(delay, () => this.attempt(url, taskId, payload, 1, false));
     if (this.opts.random.chance(faults.callbackDuplicateProbability)) {
-      this.later(delay + 20, () => this.attempt(url, payload, 1, true));
+      this.later(delay + 20, () => this.attempt(url, taskId, payload, 1, true));
     }
   }
 
@@ -69,11 +69,11 @@ export class CallbackDelivery {
 
   private async attempt(
     url: string,
-    payload: CallbackPayload,
+    taskId: string,
+    payload: CallbackWire,
     attempt: number,
     duplicate: boolean,
   ): Promise<void> {
-    const taskId = payload.data.task_id;
     const controller = new AbortController();
     const timeout = setTimeout(() => controller.abort(), TIMEOUT_MS);
     this.inFlight.add(controller);
@@ -101,7 +101,7 @@ export class CallbackDelivery {
     const ok = typeof outcome === 'number' && outcome >= 200 && outcome < 300;
     if (!ok && attempt < ATTEMPTS) {
       this.later(this.opts.retryBaseMs() * 2 ** (attempt - 1), () =>
-        this.attempt(url, payload, attempt + 1, duplicate),
+        this.attempt(url, taskId, payload, attempt + 1, duplicate),
       );
     }
   }

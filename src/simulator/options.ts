@@ -33,6 +33,16 @@ export const FaultConfig = z
     /** Share of tasks that end in `fail`, with a code drawn from `taskFailCodes`. */
     taskFailProbability: z.number().min(0).max(1).default(0),
     taskFailCodes: z.array(FailCode).min(1).default([501, 408, 400]),
+    /**
+     * A create whose prompt holds one of these (case-insensitive) makes a charged task that fails with 400
+     * "Your prompt was caught by our AI moderator.", whatever `taskFailProbability` says.
+     */
+    moderatedWords: z.array(z.string().min(1).max(200)).max(1000).default([]),
+    /**
+     * Messages of the 400 task failures drawn by `taskFailProbability`, instead of the reference's input
+     * rejections: e.g. "Reached the limit for concurrent generations." to test a transient 400.
+     */
+    failMessages: z.array(z.string().min(1).max(1000)).max(100).default([]),
     callbackDropProbability: z.number().min(0).max(1).default(0),
     callbackDuplicateProbability: z.number().min(0).max(1).default(0),
     callbackDelayProbability: z.number().min(0).max(1).default(0),
@@ -65,6 +75,12 @@ export const SimulatorOptions = z
     seed: z.number().int().default(1),
     /** How errors are answered: HTTP 200 with the envelope's code (as the docs show), the HTTP status, or both at random. */
     errorStyle: ErrorStyle.default('envelope'),
+    /**
+     * How record-detail and callbacks look (chosen per task at create time): every reference field
+     * (`full`), only the docs page's example keys (`docs`), optional fields `null` (`nulls`), `full` with
+     * `failCode`/`expandPrompt` as strings (`strings`), or one of those four per task, seeded (`mixed`).
+     */
+    shapes: z.enum(['full', 'docs', 'nulls', 'strings', 'mixed']).default('full'),
     /** Provider-time durations of the task states, for a 5 s clip (a 10 s clip generates twice as long). */
     waitMs: z.number().int().nonnegative().default(2_000),
     queueMs: z.number().int().nonnegative().default(8_000),

@@ -13,26 +13,22 @@ import {
   type TaskState,
   describeZodError,
 } from '../runway/schemas';
+import { callbackOf, describeTask, detailMsg } from './answer-shapes';
 import { CallbackDelivery } from './callback-delivery';
 import { SeededRandom, SimClock } from './clock';
 import { probeAspectRatio } from './image-probe';
 import { FaultConfig, type ResolvedSimulatorOptions } from './options';
 import { RateLimiter } from './rate-limit';
-import {
-  FAIL_MESSAGES,
-  type SimTask,
-  type TaskShape,
-  callbackPayloadOf,
-  describeTask,
-  isExpired,
-  taskState,
-} from './task';
+import { IgnoredRequestKeys } from './request-keys';
+import { type SimTask, type TaskShape, isExpired, taskState } from './task';
 import { TaskMedia } from './task-media';
+import { decideTask } from './task-outcome';
 
 /** What an endpoint answers: the envelope, plus how the HTTP layer should deliver it. */
 export interface ApiAnswer {
   code: number;
-  msg: string;
+  /** `null` only where an answer shape says so. */
+  msg: string | null;
   data?: unknown;
   headers?: Record<string, string>;
   /** Wall ms to wait before answering. */
@@ -52,6 +48,7 @@ export interface LedgerEntry {
   createdAt: string;
   /** A fingerprint of the paying key, never the key. */
   account: string;
+  /** The body as received, keys the simulator ignored included. */
   body: Record<string, unknown>;
 }
 
@@ -69,6 +66,7 @@ export class SimulatedProvider {
   private readonly media: TaskMedia;
   private readonly rateLimiter: RateLimiter;
   private readonly callbacks: CallbackDelivery;
+  private readonly ignoredKeys = new IgnoredRequestKeys();
   readonly requestCounts: Record<string, Record<string, number>> = {};
 
   constructor(
@@ -104,7 +102,7 @@ export class SimulatedProvider {
     const faults = this.faults;
     if (faults.maintenance) return { code: 455, msg: 'Service under maintenance' };
     const schema = endpoint === 'generate' ? GenerateRequest : ExtendRequest;
-    const parsed = schema.safeParse(body);
+    const parsed = schema.safeParse(this.ignoredKeys.documentedPart(endpoint, body));
     if (!parsed.success) return { code: 422, msg: describeZodError(parsed.error) };
     const request = parsed.data as GenerateRequest & ExtendRequest;
 
@@ -136,7 +134,7 @@ export class SimulatedProvider {
       cost,
       createdAt: new Date(now).toISOString(),
       account,
-      body: request,
+      body: body as Record<string, unknown>,
     });
 
     if (this.random.chance(faults.createFailAfter)) return { code: 500, msg: 'Internal server error' };
@@ -153,7 +151,7 @@ export class SimulatedProvider {
     if (!task || task.account !== accountOf(apiKey)) return { code: 404, msg: `Task ${id.data} not found` };
     return this.withLatencyFaults({
       code: 200,
-      msg: 'success',
+      msg: detailMsg(task),
       data: describeTask(task, this.clock.now(), this.opts, this.publicUrl),
     });
   }
@@ -222,6 +220,7 @@ export class SimulatedProvider {
       },
       tasks: this.tasks.size,
       charged: this.ledgerEntries.reduce((n, e) => n + e.cost, 0),
+      ignoredRequestKeys: this.ignoredKeys.snapshot(),
     };
   }
 
@@ -234,6 +233,7 @@ export class SimulatedProvider {
       taskId: t.taskId,
       parentTaskId: t.parentTaskId,
       state: this.stateOf(t),
+      shape: t.answerShape,
       finishedAt: t.finishedAtWall ?? null,
     }));
   }
@@ -260,6 +260,7 @@ export class SimulatedProvider {
     this.downloads.clear();
     this.callbacks.records.length = 0;
     for (const k of Object.keys(this.requestCounts)) delete this.requestCounts[k];
+    this.ignoredKeys.reset();
     this.rateLimiter.reset();
     this.faults = this.opts.faults;
     this.random = new SeededRandom(this.opts.seed);
@@ -343,9 +344,7 @@ export class SimulatedProvider {
     const taskId = randomUUID();
     const createdAt = this.clock.now();
     const o = this.opts;
-    const failCode = this.random.chance(this.faults.taskFailProbability)
-      ? this.random.pick(this.faults.taskFailCodes)
-      : undefined;
+    const decision = decideTask(this.random, this.faults, o.shapes, request.prompt);
     const task: SimTask = {
       taskId,
       account,
@@ -365,9 +364,7 @@ export class SimulatedProvider {
         o.waitMs +
         o.queueMs +
         o.generateMs * (shape.seconds / 5) * (o.jitter ? 1 + o.jitter * (this.random.next() * 2 - 1) : 1),
-      outcome: failCode
-        ? { state: 'fail', failCode, failMsg: FAIL_MESSAGES[failCode] ?? 'Generation failed' }
-        : { state: 'success' },
+      ...decision,
     };
     if (task.outcome.state === 'success') {
       task.media = this.media.render(task, this.tasks.get(task.parentTaskId)?.media, request.waterMark);
@@ -404,7 +401,9 @@ export class SimulatedProvider {
     if (!this.tasks.has(task.taskId) || task.finishedAt !== undefined) return; // reset meanwhile
     task.finishedAt = Math.max(this.clock.now(), task.completeAt);
     task.finishedAtWall = new Date().toISOString();
-    if (task.callBackUrl) this.callbacks.deliver(task.callBackUrl, callbackPayloadOf(task, this.publicUrl));
+    if (task.callBackUrl) {
+      this.callbacks.deliver(task.callBackUrl, task.taskId, callbackOf(task, this.publicUrl));
+    }
   }
 
   private stateOf(task: SimTask): TaskState {

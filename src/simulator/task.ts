@@ -1,9 +1,18 @@
 /**
- * A simulated task and what the provider says about it: its state at a given provider time, its
- * record-detail and its callback body. Pure functions of the task, the clock and the options.
+ * A simulated task, what the simulator sends about it on the wire, and the pure facts about it: its state
+ * at a given provider time, whether its files expired, their URLs. How a task's answers look (the answer
+ * shape) is in `answer-shapes.ts`.
  */
-import type { AspectRatio, CallbackPayload, Quality, TaskDetail, TaskState } from '../runway/schemas';
+import type { AspectRatio, Quality, TaskState } from '../runway/schemas';
 import type { RenderedMedia } from './media';
+
+/**
+ * How a task's record-detail and callback look. `full`: every field of the per-endpoint reference;
+ * `docs`: only the keys of the docs page's example; `nulls`: every optional field `null`; `strings`:
+ * `full` with `failCode` and `expandPrompt` as strings, as some third-party typings have them.
+ */
+export const ANSWER_SHAPES = ['full', 'docs', 'nulls', 'strings'] as const;
+export type AnswerShape = (typeof ANSWER_SHAPES)[number];
 
 export interface SimTask {
   taskId: string;
@@ -25,6 +34,10 @@ export interface SimTask {
   createdAt: number;
   completeAt: number;
   outcome: { state: 'success' } | { state: 'fail'; failCode: number; failMsg: string };
+  /** Chosen at create time, so that a task answers the same way on every read. */
+  answerShape: AnswerShape;
+  /** `nulls` failure callbacks: `data: null` (true) or no `data` key (false); drawn at create time. */
+  nullCallbackData?: boolean;
   media?: Promise<RenderedMedia>;
   /** Provider time when the task reached its final state; wall time alongside, for latency measurements. */
   finishedAt?: number;
@@ -37,19 +50,48 @@ export type TaskShape = Pick<
   'parentTaskId' | 'chainKey' | 'segment' | 'aspectRatio' | 'seconds' | 'timelineStart'
 >;
 
+/**
+ * record-detail's `data` as the simulator sends it. Deliberately loose: the shapes leave fields out, send
+ * them `null` or as strings. (The client's `TaskDetail` is its parsed, normalized reading of this.)
+ */
+export interface TaskDetailWire {
+  taskId: string;
+  parentTaskId?: string | null;
+  generateParam?: {
+    prompt: string;
+    imageUrl: string | null;
+    expandPrompt: boolean | string | null;
+  } | null;
+  state: TaskState;
+  generateTime?: string | null;
+  videoInfo?: {
+    videoId: string | null;
+    taskId?: string | null;
+    videoUrl: string;
+    imageUrl: string | null;
+  } | null;
+  failCode?: number | string | null;
+  failMsg?: string | null;
+  expireFlag: 0 | 1 | null;
+}
+
+/** The body POSTed to a task's `callBackUrl` (snake_case, unlike record-detail); `data` may be null or absent. */
+export interface CallbackWire {
+  code: number;
+  msg: string;
+  data?: {
+    task_id: string;
+    video_id: string | null;
+    video_url: string;
+    image_url: string | null;
+  } | null;
+}
+
 export interface StateTimes {
   waitMs: number;
   queueMs: number;
   fileTtlMs: number;
 }
-
-export const FAIL_MESSAGES: Record<number, string> = {
-  400: 'Your prompt was flagged by the content moderation system',
-  408: 'Upstream produced no result for over 10 minutes',
-  451: 'Failed to fetch the image',
-  500: 'Internal error during generation',
-  501: 'Generation failed, please try again',
-};
 
 export function taskState(task: SimTask, now: number, times: StateTimes): TaskState {
   if (task.finishedAt !== undefined) return task.outcome.state;
@@ -68,44 +110,4 @@ export function taskUrls(task: SimTask, publicUrl: string) {
     videoUrl: `${publicUrl}/files/${task.taskId}.mp4`,
     imageUrl: `${publicUrl}/files/${task.taskId}.png`,
   };
-}
-
-export function describeTask(task: SimTask, now: number, times: StateTimes, publicUrl: string): TaskDetail {
-  const state = taskState(task, now, times);
-  const failed = task.outcome.state === 'fail' && state === 'fail' ? task.outcome : undefined;
-  return {
-    taskId: task.taskId,
-    parentTaskId: task.parentTaskId,
-    generateParam: { prompt: task.prompt, imageUrl: task.imageUrl, expandPrompt: false },
-    state,
-    generateTime: task.finishedAt === undefined ? null : formatGenerateTime(task.finishedAt),
-    videoInfo:
-      state === 'success'
-        ? { videoId: `v-${task.taskId}`, taskId: task.taskId, ...taskUrls(task, publicUrl) }
-        : null,
-    failCode: failed?.failCode ?? null,
-    failMsg: failed?.failMsg ?? null,
-    expireFlag: isExpired(task, now, times) ? 1 : 0,
-  };
-}
-
-export function callbackPayloadOf(task: SimTask, publicUrl: string): CallbackPayload {
-  if (task.outcome.state === 'fail') {
-    return {
-      code: task.outcome.failCode === 400 ? 400 : 500,
-      msg: task.outcome.failMsg,
-      data: { task_id: task.taskId, video_id: '', video_url: '', image_url: '' },
-    };
-  }
-  const { videoUrl, imageUrl } = taskUrls(task, publicUrl);
-  return {
-    code: 200,
-    msg: 'All generated successfully.',
-    data: { task_id: task.taskId, video_id: `v-${task.taskId}`, video_url: videoUrl, image_url: imageUrl },
-  };
-}
-
-/** `YYYY-MM-DD HH:mm:ss`, UTC: the contract does not say which zone the provider uses. */
-function formatGenerateTime(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 }

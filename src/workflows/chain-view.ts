@@ -5,6 +5,7 @@
  */
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type {
+  AttemptRecord,
   ChainCarry,
   ChainOutputs,
   ChainProgress,
@@ -18,6 +19,9 @@ import type {
 import { LongVideoSegmentsDone, LongVideoSegmentsTotal, LongVideoState } from '../temporal/search-attributes';
 
 const now = () => new Date().toISOString(); // the workflow clock: deterministic under replay
+
+/** Past attempts kept per segment: enough to see a pattern, bounded for a segment retried for days. */
+const PAST_ATTEMPTS_KEPT = 20;
 
 const pendingSegment = (index: number, prompt: string): SegmentState => ({
   index,
@@ -137,21 +141,36 @@ export class ChainView {
     this.publish();
   }
 
-  taskFailed(segment: SegmentState, outcome: TaskOutcome): void {
-    Object.assign(segment, {
-      state: 'failed',
-      failures: segment.failures + 1,
-      lastError: `task ${outcome.taskId} failed: ${outcome.failCode ?? ''} ${outcome.failMsg ?? ''}`.trim(),
-    });
+  taskFailed(segment: SegmentState, outcome: TaskOutcome, kind?: string): void {
+    const lastError =
+      `task ${outcome.taskId} failed: ${outcome.failCode ?? ''} ${outcome.failMsg ?? ''}`.trim();
+    Object.assign(segment, { state: 'failed', failures: segment.failures + 1, lastError });
+    this.recordAttempt(segment, { taskId: outcome.taskId, kind, reason: lastError });
     this.publish();
   }
 
   /** A create that made nothing, or whose task we gave up on: the segment is to be submitted again. */
   notSubmitted(segment: SegmentState, error: string): void {
+    if (segment.state === 'submitting' || segment.state === 'generating') {
+      this.recordAttempt(segment, { taskId: segment.taskId, reason: error });
+    }
     Object.assign(segment, { state: 'pending', lastError: error });
     delete segment.taskId;
     delete segment.adopted;
     this.publish();
+  }
+
+  /** The segment's task is kept (paid for) but cannot be followed for now: a resume awaits it again. */
+  stalled(segment: SegmentState, error: string): void {
+    segment.lastError = error;
+    this.recordAttempt(segment, { taskId: segment.taskId, kind: 'unreadable', reason: error });
+    this.publish();
+  }
+
+  private recordAttempt(segment: SegmentState, record: Omit<AttemptRecord, 'attempt' | 'at'>): void {
+    const entry: AttemptRecord = { attempt: segment.attempts, ...record, at: now() };
+    for (const key of ['taskId', 'kind'] as const) if (entry[key] === undefined) delete entry[key];
+    segment.pastAttempts = [...(segment.pastAttempts ?? []), entry].slice(-PAST_ATTEMPTS_KEPT);
   }
 
   pause(reason: string, by: string): void {

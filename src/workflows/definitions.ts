@@ -26,6 +26,8 @@ export const ChainOptions = z
   .object({
     /** How many times one segment's task may end in `fail` and be resubmitted before the chain stops. */
     maxTaskFailures: z.number().int().min(0).max(20).default(2),
+    /** Answers about one task that cannot be read, in a row, before the chain pauses (the task is kept). */
+    maxUnreadableAnswers: z.number().int().min(1).max(100).default(3),
     /** Between two record-detail polls of a task still generating. */
     pollIntervalMs: z.number().int().min(10).max(600_000).default(6_000),
     /** How long to wait for the callback of a create whose answer was lost before applying the policy. */
@@ -69,6 +71,17 @@ export const SegmentArchive = z.object({
 });
 export type SegmentArchive = z.infer<typeof SegmentArchive>;
 
+/** One create of a segment that did not give it its video, and why: `progress` keeps them all. */
+export const AttemptRecord = z.object({
+  attempt: z.number().int().min(0),
+  taskId: z.string().optional(),
+  /** `input`, `plan`, `transient` or `unknown` for a task that failed (see runway/task-failures.ts). */
+  kind: z.string().optional(),
+  reason: z.string(),
+  at: z.string(),
+});
+export type AttemptRecord = z.infer<typeof AttemptRecord>;
+
 export const SegmentState = z.object({
   /** 1-based. */
   index: z.number().int().min(1),
@@ -86,6 +99,8 @@ export const SegmentState = z.object({
   /** How the success was learned: the provider's callback or a poll. */
   completedBy: z.enum(['callback', 'poll']).optional(),
   lastError: z.string().optional(),
+  /** Every create of this segment that failed or stalled, oldest first (the latest few, on a long history). */
+  pastAttempts: z.array(AttemptRecord).optional(),
   /** The task was named by an operator (`resume --adopt-task`), not answered by our create. */
   adopted: z.boolean().optional(),
   archive: SegmentArchive.optional(),
@@ -167,8 +182,10 @@ export interface ChainOutputs {
 export interface TaskOutcome {
   taskId: string;
   state: 'success' | 'fail';
-  parentTaskId: string;
-  prompt: string;
+  /** The task it extends ('' for a generation); absent when the provider does not say. */
+  parentTaskId?: string;
+  /** The prompt it was made from; absent when the provider does not say. */
+  prompt?: string;
   videoUrl?: string;
   imageUrl?: string;
   failCode?: string;
@@ -210,4 +227,6 @@ export const FailureTypes = {
   AmbiguousCreate: 'AmbiguousCreate',
   InsufficientCredits: 'InsufficientCreditsError',
   TaskNotFinished: 'TaskNotFinished',
+  /** The provider's answer about a task could not be read (a field the chain needs is missing or wrong). */
+  UnreadableAnswer: 'UnreadableAnswer',
 } as const;

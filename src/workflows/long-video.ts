@@ -21,6 +21,7 @@ import {
 import type { createDeliverableActivities } from '../activities/deliverable';
 import type { createProviderActivities, SubmitResult } from '../activities/provider';
 import { priceOf } from '../runway/pricing';
+import { type TaskFailureKind, classifyTaskFailure } from '../runway/task-failures';
 import { ChainView } from './chain-view';
 import {
   applicationFailure,
@@ -51,16 +52,30 @@ type DeliverableActivities = ReturnType<typeof createDeliverableActivities>;
 
 /** Versioning markers (`patched`): histories recorded before a change replay on the old branch. */
 const POLL_BEHIND_CALLBACK = 'poll-behind-callback';
+/** A failed task is resubmitted only when its reason is transient, after a backoff; others pause. */
+const CLASSIFY_TASK_FAILURES = 'classify-task-failures';
+
+/** The longest backoff before resubmitting a segment whose task failed for a transient reason. */
+const MAX_RESUBMIT_BACKOFF_MS = 5 * 60_000;
 
 /** Why a segment could not go on: the chain pauses and says so. */
 class PauseChain extends Error {
   constructor(
     readonly reason: string,
     readonly by: string,
+    /** The segment's task is paid for and still ours: a resume awaits it again rather than resubmitting. */
+    readonly keepTask = false,
   ) {
     super(reason);
   }
 }
+
+/** Provider text in a reason: one line, no control characters, not endless. */
+const quote = (text: string | undefined) =>
+  `"${(text ?? '')
+    .replace(/[\p{Cc}\p{Cf}]+/gu, ' ')
+    .trim()
+    .slice(0, 300)}"`;
 
 export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
   const input = validate(rawInput);
@@ -212,7 +227,7 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
       const key = `${segment.index}:${attempt}`;
       const isOurs = () => {
         const c = callbacks.get(key);
-        return c !== undefined && c.prompt === segment.prompt && c.parentTaskId === (previousTaskId ?? '');
+        return c !== undefined && isSegmentsTask(c, segment, previousTaskId);
       };
       if (usesCallbacks && (await condition(isOurs, input.options.callbackGraceMs))) {
         chain.charged(cost);
@@ -255,16 +270,35 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
     ) {
       return byCallback();
     }
-    const scope = new CancellationScope();
     const summary = `await ${segment.index}/${chain.segments.length}`;
-    const polled = scope.run(() => awaitTaskResult.executeWithOptions({ summary }, [{ taskId }]));
-    polled.catch(() => undefined); // cancelled when the callback wins
-    const winner = await Promise.race([
-      polled.then((o): TaskOutcome & { by: 'callback' | 'poll' } => ({ ...o, by: 'poll' })),
-      condition(callbackArrived).then(byCallback),
-    ]);
-    scope.cancel();
-    return winner;
+    for (let unreadable = 1; ; unreadable++) {
+      const scope = new CancellationScope();
+      const polled = scope.run(() => awaitTaskResult.executeWithOptions({ summary }, [{ taskId }]));
+      polled.catch(() => undefined); // cancelled when the callback wins
+      try {
+        return await Promise.race([
+          polled.then((o): TaskOutcome & { by: 'callback' | 'poll' } => ({ ...o, by: 'poll' })),
+          condition(callbackArrived).then(byCallback),
+        ]);
+      } catch (err) {
+        // An answer we cannot read: look again a few times (a passing glitch), then pause for a person
+        // (an upgrade, say) rather than poll for ever; the task stays the segment's, paid once.
+        const failure = applicationFailure(err);
+        if (failure?.type !== FailureTypes.UnreadableAnswer) throw err;
+        if (unreadable >= input.options.maxUnreadableAnswers) {
+          throw new PauseChain(
+            `segment ${segment.index}: ${unreadable} answers in a row about task ${taskId} could not be read ` +
+              `(${failure.message}). The task is paid for and kept: once the provider or long-video is ` +
+              `fixed, \`long-video resume ${workflowInfo().workflowId}\` awaits it again without paying.`,
+            'unreadable provider answer',
+            true,
+          );
+        }
+        if (await condition(callbackArrived, input.options.pollIntervalMs)) return byCallback();
+      } finally {
+        scope.cancel();
+      }
+    }
   }
 
   /**
@@ -284,10 +318,10 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
     try {
       outcome = await awaitOutcome(segment, segment.attempts, taskId);
     } catch (err) {
+      if (err instanceof PauseChain) throw err; // unreadable answers: the task stays adopted
       throw wrong(`cannot be awaited (${applicationFailure(err)?.message ?? (err as Error).message})`);
     }
-    const parent = chain.previousTaskId(segment) ?? '';
-    if (outcome.prompt !== segment.prompt || outcome.parentTaskId !== parent) {
+    if (!isSegmentsTask(outcome, segment, chain.previousTaskId(segment))) {
       throw wrong(`is not this segment's (its prompt or the task it continues differ)`);
     }
     return outcome;
@@ -397,7 +431,10 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
         segmentsThisRun++;
         return;
       }
-      chain.taskFailed(segment, outcome);
+      const classified = patched(CLASSIFY_TASK_FAILURES);
+      const kind = classifyTaskFailure(outcome);
+      chain.taskFailed(segment, outcome, classified ? kind : undefined);
+      if (classified && kind !== 'transient') throw refusal(segment, outcome, kind);
       if (segment.failures > input.options.maxTaskFailures) {
         const said = `${outcome.failCode ?? ''} ${outcome.failMsg ?? 'no reason'}`.trim();
         throw new PauseChain(
@@ -405,9 +442,46 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
           'failure budget',
         );
       }
+      if (classified) {
+        // Back off before paying again; a pause or a redo cuts the wait short.
+        const backoffMs = Math.min(
+          input.options.pollIntervalMs * 2 ** (segment.failures - 1),
+          MAX_RESUBMIT_BACKOFF_MS,
+        );
+        await condition(() => chain.paused !== undefined || redosWaiting > 0, backoffMs);
+      }
     } finally {
       inFlight = undefined;
     }
+  }
+
+  /** A task failure that paying again cannot cure: pause with the provider's words and the way out. */
+  function refusal(segment: SegmentState, outcome: TaskOutcome, kind: TaskFailureKind): PauseChain {
+    const id = workflowInfo().workflowId;
+    const what = `segment ${segment.index}: task ${outcome.taskId} failed`;
+    const code = outcome.failCode ? ` (failCode ${outcome.failCode})` : '';
+    const said = outcome.failMsg
+      ? `the provider said ${quote(outcome.failMsg)}${code}`
+      : `no reason given${code}`;
+    const redo = `\`long-video redo ${id} --from ${segment.index} --prompt "…"\``;
+    const resume = `\`long-video resume ${id}\``;
+    if (kind === 'input') {
+      return new PauseChain(
+        `${what}: the provider refused its input: ${said}. Nothing more was paid: give the segment a new prompt with ${redo}.`,
+        'provider (input refused)',
+      );
+    }
+    if (kind === 'plan') {
+      return new PauseChain(
+        `${what}: ${said}, a limit of the provider account's plan. Change the plan (or the chain's quality), then ${resume}.`,
+        'provider (plan limit)',
+      );
+    }
+    return new PauseChain(
+      `${what}: ${said}, a reason not known to pass by itself. Nothing more was paid: ${resume} pays for one ` +
+        `more try, ${redo} changes the prompt.`,
+      'provider (unknown failure)',
+    );
   }
 
   try {
@@ -449,7 +523,8 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
         await runSegment(segment);
       } catch (err) {
         if (!(err instanceof PauseChain)) throw err;
-        if (segment.state !== 'failed') chain.notSubmitted(segment, err.reason);
+        if (err.keepTask) chain.stalled(segment, err.reason);
+        else if (segment.state !== 'failed') chain.notSubmitted(segment, err.reason);
         chain.pause(err.reason, err.by);
       }
     }
@@ -470,4 +545,20 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
       details: [chain.progress()],
     });
   }
+}
+
+/**
+ * Whether a finished task is `segment`'s: the same prompt, continuing the previous segment's task. A field
+ * the provider leaves out refutes nothing (the docs' own answers carry neither); the callback URL or the
+ * operator's word then stands.
+ */
+function isSegmentsTask(
+  task: Pick<TaskOutcome, 'prompt' | 'parentTaskId'>,
+  segment: SegmentState,
+  previousTaskId: string | undefined,
+): boolean {
+  return (
+    (task.prompt === undefined || task.prompt === segment.prompt) &&
+    (task.parentTaskId === undefined || task.parentTaskId === (previousTaskId ?? ''))
+  );
 }

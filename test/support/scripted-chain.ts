@@ -29,6 +29,12 @@ export class ScriptedProvider {
   polls = 0;
   pollsToFinish = 2;
   failTasks = new Set<number>(); // create numbers (1-based) whose task ends in fail
+  /** Create numbers whose task ends in fail with this code and message (either may be absent). */
+  failWith = new Map<number, { failCode?: string; failMsg?: string }>();
+  /** Create numbers whose next N finished answers cannot be read (as a client's ProtocolError). */
+  unreadable = new Map<number, number>();
+  /** Drop `prompt` and `parentTaskId` from outcomes, as the docs page's own answer does. */
+  docsShape = false;
   onCreate?: (n: number) => void;
   /** Awaited before a poll answers: lets a test hold a task's completion. */
   beforeOutcome?: (n: number) => Promise<void>;
@@ -53,6 +59,15 @@ export class ScriptedProvider {
           throw ApplicationFailure.create({ type: FailureTypes.TaskNotFinished, message: 'generating' });
         }
         await this.beforeOutcome?.(n);
+        const unreadable = this.unreadable.get(n) ?? 0;
+        if (unreadable > 0) {
+          this.unreadable.set(n, unreadable - 1);
+          throw ApplicationFailure.create({
+            type: FailureTypes.UnreadableAnswer,
+            nonRetryable: true,
+            message: 'record-detail: answer data does not match the contract: videoInfo.videoUrl: missing',
+          });
+        }
         return this.outcome(n);
       },
     } as unknown as Activities;
@@ -93,7 +108,20 @@ export class ScriptedProvider {
 
   outcome(n: number): TaskOutcome {
     const c = this.creates[n - 1]!;
+    const outcome = this.fullOutcome(n, c);
+    if (this.docsShape) {
+      delete outcome.prompt;
+      delete outcome.parentTaskId;
+    }
+    return outcome;
+  }
+
+  private fullOutcome(n: number, c: ScriptedProvider['creates'][number]): TaskOutcome {
     const parentTaskId = c.input.request.taskId ?? '';
+    const failure = this.failWith.get(n);
+    if (failure) {
+      return { taskId: `task-${n}`, state: 'fail', parentTaskId, prompt: c.input.request.prompt, ...failure };
+    }
     if (this.failTasks.has(n)) {
       return {
         taskId: `task-${n}`,

@@ -87,6 +87,7 @@ export async function startCallbackReceiver(options: ReceiverOptions): Promise<R
     }
     const taskId = payload.data?.task_id;
     if (!taskId) {
+      if (payload.code === 200) return reject(res, target, 400, 'a success callback must name its task');
       // A failure callback may come without `data`: nothing to re-fetch. The chain's poll, which knows
       // the task, learns the outcome; the provider is told we have it, so it does not send again.
       log(`callback for ${target.workflowId} segment ${target.segment} has no task id: left to the poll`);

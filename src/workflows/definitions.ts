@@ -75,7 +75,8 @@ export type SegmentArchive = z.infer<typeof SegmentArchive>;
 export const AttemptRecord = z.object({
   attempt: z.number().int().min(0),
   taskId: z.string().optional(),
-  /** `input`, `plan`, `transient` or `unknown` for a task that failed (see runway/task-failures.ts). */
+  /** `input`, `plan`, `transient` or `unknown` for a task that failed (runway/task-failures.ts); `unreadable`
+   * for a task whose answers could not be read. */
   kind: z.string().optional(),
   reason: z.string(),
   at: z.string(),

@@ -2,7 +2,8 @@
  * The chain commands as a user runs them (`long-video start | status | watch | list | cancel`) against
  * the real stack: exit codes, the JSON shapes scripts read, and early errors that cost nothing.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Stack, type WorkerProcess, startStack } from './support/stack';
@@ -124,6 +125,7 @@ test('bad input is refused before anything is started or paid (exit 2)', async (
     [['start', '--prompts', path.join(dir, 'missing.txt')], /cannot read prompts file/],
     [['start', '--prompt', 'x', '--aspect-ratio', '16:9', '--bogus'], /bogus/],
   ];
+  cases.push([['start', '--prompt', 'x', '--aspect-ratio', '1:1', '--replace'], /--replace goes with --id/]);
   writeFileSync(path.join(dir, 'empty.txt'), '# only a comment\n\n');
   cases.push([['start', '--prompts', path.join(dir, 'empty.txt')], /holds no prompts/]);
   writeFileSync(path.join(dir, 'bad.json'), '{"prompts": [1, 2');
@@ -134,6 +136,70 @@ test('bad input is refused before anything is started or paid (exit 2)', async (
     expect(r.stderr).toMatch(message);
   }
   expect((await stack.sim.admin.ledger()).length).toBe(before);
+});
+
+const hashes = (files: string[]) =>
+  files.map((f) => createHash('sha256').update(readFileSync(f)).digest('hex'));
+const runId = async (id: string) => (await stack.client.workflow.getHandle(id).describe()).runId;
+
+test('start --id of a finished chain is refused (exit 2), its deliverables untouched; --replace replaces them', async () => {
+  const square = ['--aspect-ratio', '1:1', '--id', 'cli-again'];
+  const first = await cli(['start', '--prompt', 'one', '--prompt', 'two', ...square, '--wait', '--json']);
+  expect(first.code).toBe(0);
+  const { video, manifest, report } = JSON.parse(first.stdout).outputs;
+  const before = hashes([video, manifest, report]);
+  const [paid, run] = [(await stack.sim.admin.ledger()).length, await runId('cli-again')];
+
+  const again = await cli(['start', '--prompt', 'five seconds', ...square, '--wait']);
+  expect(again.code).toBe(2);
+  expect(again.stderr).toMatch(
+    /^long-video start: chain cli-again already exists \(completed\) and a new chain with that id would overwrite its deliverables \(final.mp4, manifest.json, index.html\): choose another --id, or give --replace/,
+  );
+  expect(await runId('cli-again')).toBe(run); // nothing started
+  expect((await stack.sim.admin.ledger()).length).toBe(paid); // nothing paid
+  expect(hashes([video, manifest, report])).toEqual(before); // nothing overwritten
+
+  const replaced = await cli([
+    'start',
+    '--prompt',
+    'five seconds',
+    ...square,
+    '--replace',
+    '--wait',
+    '--json',
+  ]);
+  expect(replaced.code).toBe(0);
+  const result = JSON.parse(replaced.stdout);
+  expect(result).toMatchObject({ workflowId: 'cli-again', state: 'completed', segmentsTotal: 1 });
+  expect(result.outputs).toEqual({ video, manifest, report }); // the same folder, new files
+  expect(JSON.parse(readFileSync(manifest, 'utf8')).segments).toEqual([
+    expect.objectContaining({ prompt: 'five seconds' }),
+  ]);
+  expect(hashes([video])).not.toEqual(before.slice(0, 1));
+});
+
+test('start --id of an open chain is refused with or without --replace; a failed one points to resume', async () => {
+  const args = ['--aspect-ratio', '1:1', '--prompt', 'a', '--prompt', 'b'];
+  // A budget of 1 credit pauses the chain before its first call: open, and paying nothing.
+  expect((await cli(['start', ...args, '--id', 'cli-open', '--max-credits', '1'])).code).toBe(0);
+  const run = await runId('cli-open');
+  for (const extra of [[], ['--replace']]) {
+    const r = await cli(['start', ...args, '--id', 'cli-open', ...extra]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      'chain cli-open is still open (running or paused): a chain with that id cannot start until it ends (`long-video cancel cli-open` first, or choose another --id)',
+    );
+  }
+  expect(await runId('cli-open')).toBe(run);
+  expect((await cli(['cancel', 'cli-open'])).code).toBe(0);
+  const cancelled = await eventually(async () => {
+    const r = await cli(['start', ...args, '--id', 'cli-open']);
+    return /\(cancelled\)/.test(r.stderr) ? r : undefined;
+  });
+  expect(cancelled.code).toBe(2);
+  expect(cancelled.stderr).toContain(
+    'choose another --id, `long-video resume cli-open` to go on with it, or give --replace',
+  );
 });
 
 test('an unknown chain id is exit 4', async () => {

@@ -106,7 +106,10 @@ describe('archiving a segment', () => {
     const video = await fs.readFile(clips.a!);
     bodies['/ok.mp4'] = { status: 200, body: video };
     bodies['/truncated.mp4'] = { status: 200, body: video.subarray(0, Math.floor(video.length / 3)) };
-    bodies['/corrupt.mp4'] = { status: 200, body: Buffer.alloc(20_000, 7) };
+    // An MP4's header over garbage: past the container check, caught by decoding.
+    const corrupt = Buffer.concat([video.subarray(0, 32), Buffer.alloc(20_000, 7)]);
+    bodies['/corrupt.mp4'] = { status: 200, body: corrupt };
+    bodies['/garbage.mp4'] = { status: 200, body: Buffer.alloc(20_000, 7) };
     bodies['/gone.mp4'] = { status: 410 };
     bodies['/expired.mp4'] = { status: 404 };
     bodies['/redirect.mp4'] = { status: 302, location: 'http://169.254.169.254/latest/meta-data' };
@@ -146,7 +149,7 @@ describe('archiving a segment', () => {
   test('a good file is archived with its hash and length, and a preview', async () => {
     const { root, result } = archive(`${base}/ok.mp4`);
     const { archive: a, preview } = await result;
-    expect(a.video.startsWith(path.join(root, 'wf_.._x'))).toBe(true); // never outside the output folder
+    expect(a.video.startsWith(path.join(root, 'wf%2F..%2Fx'))).toBe(true); // never outside the output folder
     expect(a.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(a.bytes).toBe(bodies['/ok.mp4']!.body!.length);
     expect(a.durationSeconds).toBeCloseTo(2, 1);
@@ -180,6 +183,11 @@ describe('archiving a segment', () => {
       /segment 3 \(task task-abc\): the downloaded video is not readable/,
     ],
     ['a corrupt file', '/corrupt.mp4', /segment 3 \(task task-abc\): the downloaded video is not readable/],
+    [
+      'a file that is no MP4 at all',
+      '/garbage.mp4',
+      /segment 3: the file at .*\/garbage.mp4 is not an MP4 video/,
+    ],
   ])('%s is a clear error and leaves no file', async (_, url, message) => {
     const { root, result } = archive(url.startsWith('/') ? `${base}${url}` : url);
     await expect(result).rejects.toThrow(message);

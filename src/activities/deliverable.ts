@@ -35,7 +35,7 @@ export const segmentFileName = (index: number, taskId: string, ext: 'mp4' | 'png
 
 export function createDeliverableActivities(deps: DeliverableDeps) {
   /** Download one file unless a verified copy is already there (its hash recorded next to it). */
-  async function fetchOnce(workflowId: string, index: number, url: string, name: string) {
+  async function fetchOnce(workflowId: string, index: number, url: string, name: string, mp4 = false) {
     const sidecar = deps.storage.localPath(workflowId, `${name}.sha256`);
     const recorded = await fs.readFile(sidecar, 'utf8').catch(() => undefined);
     const existing = recorded ? await deps.storage.stat(workflowId, name) : undefined;
@@ -49,6 +49,7 @@ export function createDeliverableActivities(deps: DeliverableDeps) {
         storage: deps.storage,
         workflowId,
         name,
+        mp4,
         onProgress: (bytes) => Context.current().heartbeat({ name, bytes }),
       });
       return stored;
@@ -62,7 +63,7 @@ export function createDeliverableActivities(deps: DeliverableDeps) {
       const { workflowId, index, taskId } = input;
       Context.current().heartbeat();
       const videoName = segmentFileName(index, taskId, 'mp4');
-      const video = await fetchOnce(workflowId, index, input.videoUrl, videoName);
+      const video = await fetchOnce(workflowId, index, input.videoUrl, videoName, true);
       let durationSeconds: number;
       try {
         // Decoding every frame proves the download is whole.

@@ -2,10 +2,17 @@
  * What the CLI's chain commands share: the Temporal client, a chain's state however it ended, the
  * script-friendly result shape, and the live progress display.
  */
-import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config';
+import { UsageError } from './usage';
 import { describeTemporalConnection, temporalConnectionOptions } from '../temporal/connection';
 import { LongVideoSegmentsDone, LongVideoSegmentsTotal, LongVideoState } from '../temporal/search-attributes';
 import {
@@ -26,15 +33,28 @@ export async function connectClient(config: Config): Promise<Client> {
   return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 }
 
-/** Start a chain (its input already validated) with its Web UI summary; answers the workflow id. */
-export async function startChain(client: Client, input: ResolvedInput, workflowId?: string): Promise<string> {
+/**
+ * Start a chain (its input already validated) with its Web UI summary; answers the workflow id. An id
+ * whose chain Temporal still keeps (running or closed) is refused: the new chain would write its
+ * deliverables into that chain's folder. `replace` starts it over a closed chain all the same (the old
+ * chain's history stays, its final.mp4, manifest.json and index.html are replaced); a running chain is
+ * never replaced.
+ */
+export async function startChain(
+  client: Client,
+  input: ResolvedInput,
+  workflowId?: string,
+  { replace = false } = {},
+): Promise<string> {
   const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
   const id = workflowId ?? `long-video-${stamp}-${randomBytes(3).toString('hex')}`;
   const first = input.prompts[0]!.replace(/\s+/g, ' ');
   const source = input.imageUrl ? 'from an image' : input.aspectRatio;
-  await client.workflow.start('longVideo', {
+  const start = client.workflow.start('longVideo', {
     taskQueue: WORKFLOW_TASK_QUEUE,
     workflowId: id,
+    // Temporal checks this atomically: no window between looking for the id and starting.
+    workflowIdReusePolicy: replace ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
     args: [input],
     staticSummary: `${input.prompts.length} segments · ${input.quality} · "${first.slice(0, 80)}"`,
     staticDetails: [
@@ -48,7 +68,35 @@ export async function startChain(client: Client, input: ResolvedInput, workflowI
       { key: LongVideoSegmentsTotal, value: input.prompts.length },
     ],
   });
+  try {
+    await start;
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) throw await idTaken(client, id, replace);
+    throw err;
+  }
   return id;
+}
+
+/** Why a chain id cannot be used: a usage error (exit 2) that says what to do instead. */
+async function idTaken(client: Client, id: string, replace: boolean): Promise<UsageError> {
+  const status = await client.workflow
+    .getHandle(id)
+    .describe()
+    .then(
+      (d) => d.status.name.toLowerCase(),
+      () => undefined,
+    );
+  if (status === 'running' || replace)
+    return new UsageError(
+      `chain ${id} is still open (running or paused): a chain with that id cannot start until it ends (\`long-video cancel ${id}\` ` +
+        `first, or choose another --id)`,
+    );
+  const resume = status && status !== 'completed' ? `, \`long-video resume ${id}\` to go on with it` : '';
+  return new UsageError(
+    `chain ${id} already exists (${status ?? 'closed'}) and a new chain with that id would overwrite its ` +
+      `deliverables (final.mp4, manifest.json, index.html): choose another --id${resume}, or give --replace ` +
+      `to start a new chain that replaces them`,
+  );
 }
 
 export function webUiLink(config: Config, workflowId: string): string | undefined {

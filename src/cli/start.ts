@@ -26,7 +26,12 @@ Starts a long-video chain: segment 1 is generated, each further prompt extends t
   --aspect-ratio R            16:9, 4:3, 1:1, 3:4, 9:16 (required without --image-url)
   --image-url URL             animate this image (image-to-video)
   --watermark TEXT            drawn bottom-right
-  --id ID                     workflow id (default long-video-<time>-<random>)
+  --id ID                     workflow id (default long-video-<time>-<random>); refused (exit 2) when
+                              a chain with that id exists, running or closed: its deliverables are
+                              under OUTPUT_DIR/<folder of ID>/ and would be overwritten
+  --replace                   with --id: start all the same over a closed chain of that id; the new
+                              chain's final.mp4, manifest.json and index.html replace the old ones (its
+                              segment files stay until deleted). A running chain is never replaced.
   --max-task-failures K       resubmits of a segment whose task fails (default 2)
   --poll-interval-ms N        between looks at a generating task (default POLL_INTERVAL_MS or 6000)
   --callback-grace-ms N       wait for an ambiguous create's callback (default 900000)
@@ -39,7 +44,7 @@ Starts a long-video chain: segment 1 is generated, each further prompt extends t
   --wait                      follow the chain with live progress until it ends
   --json                      with --wait: print only the final result as JSON
 
-Exit codes with --wait: 0 completed, 1 failed, 3 cancelled; 2 for bad usage.`;
+Exit codes with --wait: 0 completed, 1 failed, 3 cancelled; 2 for bad usage or an id in use.`;
 
 export async function startCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -53,6 +58,7 @@ export async function startCommand(argv: string[]): Promise<number> {
       'image-url': { type: 'string' },
       watermark: { type: 'string' },
       id: { type: 'string' },
+      replace: { type: 'boolean' },
       'max-task-failures': { type: 'string' },
       'poll-interval-ms': { type: 'string' },
       'callback-grace-ms': { type: 'string' },
@@ -66,6 +72,8 @@ export async function startCommand(argv: string[]): Promise<number> {
     },
   });
   const config = loadConfig();
+  if (values.replace && values.id === undefined)
+    throw new UsageError('--replace goes with --id: the id of the closed chain to replace');
   if (values.prompt && values.prompts) throw new UsageError('use --prompt or --prompts, not both');
   const board = values.prompts ? readStoryboard(values.prompts) : { prompts: values.prompt ?? [] };
   if (board.prompts.length === 0)
@@ -110,7 +118,7 @@ export async function startCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const client = await connectClient(config);
-  const workflowId = await startChain(client, input, values.id);
+  const workflowId = await startChain(client, input, values.id, { replace: values.replace });
   const link = webUiLink(config, workflowId);
   if (!values.json) {
     console.log(`started ${workflowId} (${input.prompts.length} segments)`);

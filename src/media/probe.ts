@@ -32,12 +32,16 @@ export interface VideoProbe {
   frames?: number;
 }
 
-/** Probe a file or URL; `countFrames` decodes everything, which also proves the file is whole. */
+/**
+ * Probe an MP4 file or URL; `countFrames` decodes everything, which also proves the file is whole. The
+ * demuxer is forced (`-f mp4`): left to guess from the content, ffprobe would open a playlist named .mp4
+ * and read the files it names. (The MP4 demuxer follows no external references: its drefs are off.)
+ */
 export async function probeVideo(
   input: string,
   options: { countFrames?: boolean } = {},
 ): Promise<VideoProbe> {
-  const args = ['-v', 'error', '-select_streams', 'v:0'];
+  const args = ['-v', 'error', '-f', 'mp4', '-select_streams', 'v:0'];
   if (options.countFrames) args.push('-count_frames');
   args.push(
     '-show_entries',

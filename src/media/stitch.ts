@@ -6,6 +6,7 @@
  * clip) and in that case the last segment already is the whole video. Matching segments are joined by the
  * concat demuxer with stream copy; anything else (different sizes or codecs, trimmed boundary frames,
  * crossfades) is re-encoded. The output is written to a temporary name and renamed only once verified.
+ * Every segment file is opened as MP4 and nothing else (a playlist would make ffmpeg read other files).
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -104,10 +105,21 @@ export async function stitch(options: StitchOptions): Promise<StitchResult> {
 
 export async function concatCopy(files: string[], out: string): Promise<void> {
   const list = `${out}.txt`;
-  // The concat demuxer's list syntax: single-quoted paths, quotes escaped.
-  await fs.writeFile(list, files.map((f) => `file '${path.resolve(f).replace(/'/g, "'\\''")}'`).join('\n'));
+  // The concat demuxer's list syntax: single-quoted paths, quotes escaped. A list entry cannot force a
+  // demuxer, but it can allow only one: each file is opened by the MP4 demuxer or not at all.
+  const entry = (f: string) =>
+    `file '${path.resolve(f).replace(/'/g, "'\\''")}'\noption format_whitelist mp4`;
+  await fs.writeFile(list, files.map(entry).join('\n'));
   try {
-    await ffmpeg(['-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', '-movflags', '+faststart', out]);
+    // Our own list, read as a concat list (`-safe 0`: absolute paths) of local files only; -xerror: an
+    // entry that cannot be opened fails the whole join instead of cutting it short.
+    await ffmpeg([
+      ...['-xerror', '-protocol_whitelist', 'file', '-f', 'concat', '-safe', '0', '-i', list],
+      ...['-c', 'copy', '-movflags', '+faststart', out],
+    ]);
+  } catch (err) {
+    await fs.rm(out, { force: true }); // whatever it wrote before it stopped
+    throw err;
   } finally {
     await fs.rm(list, { force: true });
   }
@@ -145,7 +157,7 @@ async function concatReencode(
       `${probes.map((_, i) => `[v${i}]`).join('')}concat=n=${files.length}:v=1:a=0[out]`,
     ].join(';');
   }
-  const inputs = files.flatMap((f) => ['-i', f]);
+  const inputs = files.flatMap((f) => ['-f', 'mp4', '-i', f]);
   await ffmpeg([
     ...inputs,
     '-filter_complex',

@@ -38,10 +38,32 @@ export class FileTooLarge extends Error {
   }
 }
 
-/** A workflow id as a folder name: readable, and never a path outside the output folder. */
+/**
+ * A workflow id as a folder name: one folder per id (two ids never share a folder, so no chain writes
+ * over another's deliverables), readable, and never a path outside the output folder. Every character
+ * outside [A-Za-z0-9._-] is percent-encoded (its UTF-8 bytes as %XX; a lone surrogate, which has none,
+ * as %uXXXX), and so is a leading dot (no `.`, `..` or hidden folder): a plain id such as `dv-4` is its
+ * own folder name, `a/b` is `a%2Fb` and `a_b` stays `a_b`. An encoding longer than 200 characters is cut
+ * to a readable prefix plus `~` and a hash of the whole encoding (`~` is always encoded otherwise, so a hashed
+ * name never equals an unhashed one). Everything that finds a chain's files goes through here.
+ */
 export function folderName(workflowId: string): string {
-  const safe = workflowId.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_');
-  return safe.slice(0, 200) || '_';
+  const pieces = [...workflowId].map((ch, i) => {
+    if (/^[A-Za-z0-9_-]$/.test(ch) || (ch === '.' && i > 0)) return ch;
+    const cp = ch.codePointAt(0)!;
+    if (cp >= 0xd800 && cp <= 0xdfff) return `%u${cp.toString(16).toUpperCase()}`;
+    return [...Buffer.from(ch, 'utf8')]
+      .map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`)
+      .join('');
+  });
+  const whole = pieces.join('');
+  if (whole.length <= 200) return whole || '%'; // '' (never a Temporal id) still gets a folder of its own
+  let prefix = '';
+  for (const piece of pieces) {
+    if (prefix.length + piece.length > 160) break;
+    prefix += piece;
+  }
+  return `${prefix}~${createHash('sha256').update(whole).digest('hex').slice(0, 32)}`;
 }
 
 export class LocalFolderStorage implements ChainStorage {

@@ -228,9 +228,9 @@ export class ChainView {
     const who = this.paused ? ` (paused by ${this.paused.by} at ${this.paused.at})` : '';
     const head = `**${state}**${why ? `: ${why}` : ''}${who} · ${this.done()} of ${this.segments.length} segments · run ${this.run} · ${this.creditsSpent} credits`;
     const links = [
-      this.outputs?.report && `[report](file://${this.outputs.report})`,
-      this.outputs?.video && `[video](file://${this.outputs.video})`,
-      this.outputs?.preview && !this.outputs.video && `[preview so far](file://${this.outputs.preview})`,
+      this.outputs?.report && `[report](${fileUrl(this.outputs.report)})`,
+      this.outputs?.video && `[video](${fileUrl(this.outputs.video)})`,
+      this.outputs?.preview && !this.outputs.video && `[preview so far](${fileUrl(this.outputs.preview)})`,
     ].filter(Boolean);
     // A long chain shows the rows around where it is; `long-video status` has them all.
     const at = (this.next() ?? this.segments[this.segments.length - 1])?.index ?? 1;
@@ -252,3 +252,10 @@ export class ChainView {
     ].join('\n');
   }
 }
+
+/**
+ * A local path as a file:// link: a chain's folder may hold `%` (see `folderName`), which a URL must
+ * spell `%25`; spaces, line breaks, parentheses, `#` and `?` would end or bend the link. (Workflow code: no node:url.)
+ */
+const fileUrl = (file: string) =>
+  `file://${file.replace(/[% \t\r\n()#?]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)}`;

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { parseLongVideoInput } from '../workflows/definitions';
 import { EXIT, connectClient, followChain, printOutputs, startChain, webUiLink } from './chains';
-import { clearDevState, readDevState, writeDevState } from './dev-state';
+import { beginDevState, clearDevState, readDevState, readDevStateFile, stopOrphans } from './dev-state';
 import { startLocalStack } from './local-stack';
 import { readStoryboard } from './storyboard';
 import { UsageError } from './usage';
@@ -35,8 +35,13 @@ export async function demoCommand(argv: string[]): Promise<number> {
   );
   const timeScale = Number(values['time-scale'] ?? 0.02);
   console.log('starting the local stack (Temporal dev server, simulator, receiver, workers)…');
-  const stack = await startLocalStack({ timeScale });
-  writeDevState({ pid: process.pid, env: stack.env, simulatorUrl: stack.simulator?.url });
+  for (const line of await stopOrphans(readDevStateFile())) console.log(line);
+  const record = beginDevState();
+  const stack = await startLocalStack({ timeScale, onProcess: (p) => record.addChild(p) }).catch((err) => {
+    clearDevState();
+    throw err;
+  });
+  record.ready({ env: stack.env, simulatorUrl: stack.simulator?.url });
   try {
     const config = loadConfig({ ...process.env, ...stack.env });
     const client = await connectClient(config);

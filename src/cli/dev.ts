@@ -3,7 +3,17 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DATA_DIR, DEV_STATE_FILE, clearDevState, readDevState, writeDevState } from './dev-state';
+import {
+  DATA_DIR,
+  DEV_STATE_FILE,
+  beginDevState,
+  clearDevState,
+  readDevState,
+  readDevStateFile,
+  stopOrphans,
+  stopSupervisor,
+  supervisorAlive,
+} from './dev-state';
 import { type LocalStack, startLocalStack } from './local-stack';
 import { UsageError } from './usage';
 
@@ -17,7 +27,11 @@ Prints the Web UI URL and what a second terminal needs; Ctrl-C stops everything.
   --port P         Temporal frontend port (default 7233 when free)
   --ui-port U      Web UI port (default 8233 when free)
   --detach         start in the background, write ${path.relative(process.cwd(), DEV_STATE_FILE)}, return
-  --stop           stop a detached stack`;
+  --stop           stop a detached stack (or what a killed \`long-video dev\` left running)
+
+Each process's pid is recorded in ${path.relative(process.cwd(), DEV_STATE_FILE)} as it starts: \`--stop\` and a new \`dev\`
+stop a Temporal server whose \`long-video dev\` was killed (only a process whose command line is still the
+recorded one), and no second server opens a database another live server holds.`;
 
 export async function devCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -36,17 +50,28 @@ export async function devCommand(argv: string[]): Promise<number> {
     throw new UsageError(
       `a dev stack is already running (pid ${running.pid}); stop it with long-video dev --stop`,
     );
-  if (values.detach) return detach(argv.filter((a) => a !== '--detach'));
-
   const timeScale = Number(values['time-scale'] ?? 0.02);
   if (!(timeScale > 0)) throw new UsageError('--time-scale must be a positive number');
-  const stack = await startLocalStack({
-    timeScale,
-    temporalPort: values.port ? Number(values.port) : undefined,
-    uiPort: values['ui-port'] ? Number(values['ui-port']) : undefined,
-    log: (line) => console.log(`[receiver] ${line}`),
-  });
-  writeDevState({ pid: process.pid, env: stack.env, simulatorUrl: stack.simulator?.url });
+  // A stack whose supervisor was killed: its server still runs, on the port and database we want.
+  for (const line of await stopOrphans(readDevStateFile())) console.log(line);
+  clearDevState();
+  if (values.detach) return detach(argv.filter((a) => a !== '--detach'));
+
+  const record = beginDevState();
+  let stack: LocalStack;
+  try {
+    stack = await startLocalStack({
+      timeScale,
+      temporalPort: values.port ? Number(values.port) : undefined,
+      uiPort: values['ui-port'] ? Number(values['ui-port']) : undefined,
+      log: (line) => console.log(`[receiver] ${line}`),
+      onProcess: (p) => record.addChild(p),
+    });
+  } catch (err) {
+    clearDevState();
+    throw err;
+  }
+  record.ready({ env: stack.env, simulatorUrl: stack.simulator?.url });
   printStack(stack);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
@@ -91,7 +116,7 @@ async function detach(args: string[]): Promise<number> {
   const deadline = Date.now() + 120_000;
   for (;;) {
     const state = readDevState();
-    if (state && state.pid === child.pid) {
+    if (state && state.pid === child.pid && state.ready !== false) {
       console.log(`dev stack running in the background (pid ${state.pid}); log: ${logFile}`);
       for (const [k, v] of Object.entries(state.env)) console.log(`${k}=${v}`);
       return 0;
@@ -104,26 +129,16 @@ async function detach(args: string[]): Promise<number> {
 }
 
 async function stopDetached(): Promise<number> {
-  const state = readDevState();
-  if (!state) {
-    console.log('no dev stack is running');
-    clearDevState();
-    return 0;
+  const state = readDevStateFile();
+  const lines: string[] = [];
+  if (state && supervisorAlive(state)) {
+    const how = await stopSupervisor(state);
+    if (how === 'stopped') lines.push(`stopped the dev stack (pid ${state.pid})`);
+    if (how === 'killed') lines.push(`killed the dev stack (pid ${state.pid}) after 30 s`);
   }
-  process.kill(state.pid, 'SIGTERM');
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    try {
-      process.kill(state.pid, 0);
-    } catch {
-      console.log(`stopped the dev stack (pid ${state.pid})`);
-      clearDevState();
-      return 0;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  process.kill(state.pid, 'SIGKILL');
+  // Whatever a killed supervisor (or the SIGKILL above) left running.
+  lines.push(...(await stopOrphans(state)));
   clearDevState();
-  console.log(`killed the dev stack (pid ${state.pid}) after 30 s`);
+  console.log(lines.length ? lines.join('\n') : 'no dev stack is running');
   return 0;
 }

@@ -6,7 +6,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
 import { Runtime } from '@temporalio/worker';
 import { workerLogger } from '../temporal/logging';
 import { type Config, loadConfig } from '../config';
@@ -14,7 +13,8 @@ import type { RunningReceiver } from '../receiver/server';
 import { type RunningSimulator, startSimulator } from '../simulator/server';
 import { type RunningDevServer, freePort, startDevServer } from '../temporal/dev-server';
 import { type RunningWorkers, defaultBundlePath, startWorkers } from '../worker';
-import { DATA_DIR } from './dev-state';
+import type { RecordedProcess } from '../temporal/processes';
+import { DATA_DIR, DEV_DB_FILE } from './dev-state';
 import { startReceiverFor } from './worker';
 
 export interface LocalStackOptions {
@@ -23,6 +23,8 @@ export interface LocalStackOptions {
   uiPort?: number;
   dbFilename?: string;
   log?: (line: string) => void;
+  /** Each child process as soon as it starts (the Temporal server), to record it. */
+  onProcess?: (process: RecordedProcess) => void;
 }
 
 export interface LocalStack {
@@ -54,7 +56,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const server = await startDevServer({
     port: options.temporalPort ?? (await preferredPort(7233)),
     uiPort: options.uiPort ?? (await preferredPort(8233)),
-    dbFilename: options.dbFilename ?? path.join(DATA_DIR, 'temporal.db'),
+    dbFilename: options.dbFilename ?? DEV_DB_FILE,
+    onSpawn: options.onProcess,
   });
   let simulator: RunningSimulator | undefined;
   let workers: RunningWorkers | undefined;

@@ -9,6 +9,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { resolveTemporalCli } from './binaries';
+import { type DbLock, acquireDbLock } from './db-lock';
+import { type RecordedProcess, recordProcess } from './processes';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 
 const run = promisify(execFile);
@@ -25,6 +27,8 @@ export interface DevServerOptions {
   dynamicConfig?: Record<string, string | number | boolean>;
   log?: (line: string) => void;
   startTimeoutMs?: number;
+  /** Called as soon as the server process runs (before it is healthy), e.g. to record its pid. */
+  onSpawn?: (server: RecordedProcess) => void;
 }
 
 export interface RunningDevServer {
@@ -47,6 +51,15 @@ export function freePort(): Promise<number> {
       const { port } = server.address() as net.AddressInfo;
       server.close(() => resolve(port));
     });
+  });
+}
+
+/** Whether nothing listens on 127.0.0.1:port. */
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
   });
 }
 
@@ -75,6 +88,11 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Ru
   const port = options.port ?? (await freePort());
   const ui = options.ui ?? true;
   const uiPort = ui ? (options.uiPort ?? (await freePort())) : undefined;
+  // Else the health check below would find the server already there and take it for ours.
+  for (const p of [port, uiPort]) {
+    if (p !== undefined && !(await portIsFree(p)))
+      throw new Error(`port ${p} on 127.0.0.1 is already in use: cannot start a Temporal dev server there`);
+  }
   const namespace = options.namespace ?? 'default';
   const address = `127.0.0.1:${port}`;
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace];
@@ -82,8 +100,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Ru
   if (uiPort) args.push('--ui-port', String(uiPort));
   else args.push('--headless');
   if (ui && (await supportsNewsFlag(cli))) args.push('--ui-disable-news-fetch');
+  let lock: DbLock | undefined;
   if (options.dbFilename) {
     mkdirSync(path.dirname(options.dbFilename), { recursive: true });
+    lock = acquireDbLock(path.resolve(options.dbFilename)); // one server per database
     args.push('--db-filename', options.dbFilename);
     // WAL with synchronous=NORMAL: a killed server loses nothing (only an OS crash could lose the last
     // commits), and chains are not held up by an fsync per write (P3 of `npm run bench`: ~1.7x the segments/s).
@@ -94,7 +114,18 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Ru
     args.push('--dynamic-config-value', `${k}=${JSON.stringify(v)}`);
   }
 
-  const child = spawn(cli, args, { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  let child: ChildProcess;
+  try {
+    child = spawn(cli, args, { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (child.pid) {
+      const server = recordProcess('temporal', child.pid);
+      lock?.handOver(server);
+      options.onSpawn?.(server);
+    }
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   let output = '';
   const keep = (d: Buffer) => {
     output = (output + d.toString()).slice(-4000);
@@ -104,16 +135,21 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Ru
   child.stderr!.on('data', keep);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   // A test that dies must not leave a server behind.
-  const killOnExit = () => child.kill('SIGKILL');
+  const killOnExit = () => {
+    child.kill('SIGKILL');
+    lock?.release();
+  };
   process.once('exit', killOnExit);
 
   const stop = async () => {
     process.off('exit', killOnExit);
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    lock?.release();
   };
 
   try {

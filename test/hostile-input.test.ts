@@ -74,9 +74,9 @@ const hostileText = fc.oneof(
 type Outcome = { prompts: string[] } | { error: Error };
 
 /** What `start --prompts FILE` does with a file before anything is started. */
-function readAsStart(file: string): Outcome {
+async function readAsStart(file: string): Promise<Outcome> {
   try {
-    const board = readStoryboard(file);
+    const board = await readStoryboard(file);
     return { prompts: parseLongVideoInput({ aspectRatio: '16:9', ...board }).prompts };
   } catch (err) {
     return { error: err as Error };
@@ -125,14 +125,14 @@ describe('1. prompt files', () => {
       text: (bom ? '\uFEFF' : '') + (cut === undefined ? text : text.slice(0, cut % (text.length + 1))),
     }));
 
-  test('any file: valid prompts, or a usage error that names the file (and the line) (property)', () => {
+  test('any file: valid prompts, or a usage error that names the file (and the line) (property)', async () => {
     const numRuns = 150;
     let n = 0;
-    fc.assert(
-      fc.property(fc.oneof(lineFile, structuredFile), ({ ext, text }) => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(lineFile, structuredFile), async ({ ext, text }) => {
         const file = path.join(dir, `board-${n++}${ext}`);
         writeFileSync(file, text);
-        const outcome = readAsStart(file);
+        const outcome = await readAsStart(file);
         if ('prompts' in outcome) {
           expect(outcome.prompts.length).toBeGreaterThan(0);
           for (const p of outcome.prompts) {
@@ -185,18 +185,22 @@ describe('1. prompt files', () => {
     ],
     ['a 3 MiB file', '.txt', Buffer.alloc(3 * 1024 * 1024, 'a\n'), /larger than 2 MiB/],
   ];
-  test.each(TABLE)('%s', (_name, ext, content, expected) => {
+  test.each(TABLE)('%s', async (_name, ext, content, expected) => {
     const file = path.join(dir, `table-${_name.replace(/\W+/g, '-')}${ext}`);
     writeFileSync(file, content);
-    const outcome = readAsStart(file);
+    const outcome = await readAsStart(file);
     count('prompt files', 1);
     if (Array.isArray(expected)) expect(outcome).toEqual({ prompts: expected });
     else expect('error' in outcome && outcome.error.message).toMatch(expected);
   });
-  test('a directory and a missing file are unreadable prompt files', () => {
+  test('a directory and a missing file are unreadable prompt files', async () => {
     mkdirSync(path.join(dir, 'folder.txt'), { recursive: true });
-    expect(() => readStoryboard(path.join(dir, 'folder.txt'))).toThrow(/cannot read prompts file .*EISDIR/);
-    expect(() => readStoryboard(path.join(dir, 'missing.txt'))).toThrow(/cannot read prompts file .*ENOENT/);
+    await expect(readStoryboard(path.join(dir, 'folder.txt'))).rejects.toThrow(
+      /folder\.txt is not a regular file \(a directory\)/,
+    );
+    await expect(readStoryboard(path.join(dir, 'missing.txt'))).rejects.toThrow(
+      /cannot read prompts file .*ENOENT/,
+    );
     count('prompt files', 2);
   });
 });

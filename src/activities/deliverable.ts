@@ -4,9 +4,10 @@
  */
 import { promises as fs } from 'node:fs';
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { DownloadRefused, FileGone, downloadToStorage } from '../media/download';
 import { probeVideo } from '../media/probe';
+import { redactUrlsIn } from '../redact';
 import { writeReport, type ReportInput } from '../media/report';
 import { concatCopy, stitch, type StitchResult } from '../media/stitch';
 import { type ChainStorage, FileTooLarge } from '../storage/chain-storage';
@@ -103,16 +104,22 @@ export function createDeliverableActivities(deps: DeliverableDeps) {
       trimBoundaryFrame: boolean;
       crossfadeSeconds: number;
     }): Promise<StitchResult> {
-      // ffmpeg runs long and silent: heartbeat so a dead worker is noticed in seconds, not at the timeout.
-      const beat = setInterval(() => Context.current().heartbeat(), 5_000);
+      // ffmpeg runs long and silent: heartbeat so a dead worker is noticed in seconds, not at the timeout,
+      // and so a cancellation (delivered on a heartbeat) reaches us: it kills ffmpeg and leaves nothing.
+      const context = Context.current();
+      const beat = setInterval(() => context.heartbeat(), 5_000);
       try {
         return await stitch({
           files: input.files,
           out: deps.storage.localPath(input.workflowId, 'final.mp4'),
           trimBoundaryFrame: input.trimBoundaryFrame,
           crossfadeSeconds: input.crossfadeSeconds,
+          signal: context.cancellationSignal,
         });
       } catch (err) {
+        if (context.cancellationSignal.aborted) {
+          throw new CancelledFailure(`stitching cancelled (${String(context.cancellationSignal.reason)})`);
+        }
         const e = err as NodeJS.ErrnoException;
         const full = e.code === 'ENOSPC' || /No space left/i.test(e.message);
         throw ApplicationFailure.create({
@@ -148,6 +155,8 @@ export function createDeliverableActivities(deps: DeliverableDeps) {
 /** A failed download as the failure the workflow acts on: gone and refused files are not retried. */
 function archiveFailure(index: number, err: unknown): ApplicationFailure {
   const e = err as NodeJS.ErrnoException;
+  // The message becomes a pause reason and a log line: a URL's credentials never get there.
+  e.message = redactUrlsIn(String(e.message));
   if (err instanceof FileGone) {
     return ApplicationFailure.create({
       type: 'SegmentFileGone',

@@ -12,6 +12,8 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config';
+import { mdText } from '../workflows/markdown';
+import { forTerminal } from './terminal-text';
 import { UsageError } from './usage';
 import { describeTemporalConnection, temporalConnectionOptions } from '../temporal/connection';
 import { LongVideoSegmentsDone, LongVideoSegmentsTotal, LongVideoState } from '../temporal/search-attributes';
@@ -48,7 +50,8 @@ export async function startChain(
 ): Promise<string> {
   const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
   const id = workflowId ?? `long-video-${stamp}-${randomBytes(3).toString('hex')}`;
-  const first = input.prompts[0]!.replace(/\s+/g, ' ');
+  // Summary and details are Markdown in the Web UI: prompts are escaped (`mdText`), never markup.
+  const first = input.prompts[0]!;
   const source = input.imageUrl ? 'from an image' : input.aspectRatio;
   const start = client.workflow.start('longVideo', {
     taskQueue: WORKFLOW_TASK_QUEUE,
@@ -56,11 +59,11 @@ export async function startChain(
     // Temporal checks this atomically: no window between looking for the id and starting.
     workflowIdReusePolicy: replace ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
     args: [input],
-    staticSummary: `${input.prompts.length} segments · ${input.quality} · "${first.slice(0, 80)}"`,
+    staticSummary: `${input.prompts.length} segments · ${input.quality} · "${mdText(first, 80)}"`,
     staticDetails: [
       `**long-video chain** of ${input.prompts.length} segments (${input.duration} s first clip, ${input.quality}, ${source})`,
       '',
-      ...input.prompts.map((p, i) => `${i + 1}. ${p.replace(/\s+/g, ' ').slice(0, 200)}`),
+      ...input.prompts.map((p, i) => `${i + 1}. ${mdText(p, 200)}`),
     ].join('\n'),
     typedSearchAttributes: [
       { key: LongVideoState, value: 'running' },
@@ -172,10 +175,10 @@ export function chainSummary(workflowId: string, progress: ChainProgress) {
 /** Where the deliverables are, for a person at the end of `start --wait` or `watch`. */
 export function printOutputs(progress: ChainProgress): void {
   const o = progress.outputs;
-  if (o?.video) console.log(`video:    ${o.video}`);
-  if (o?.report) console.log(`report:   ${o.report}`);
-  if (o?.manifest) console.log(`manifest: ${o.manifest}`);
-  if (!o?.video && o?.preview) console.log(`preview so far: ${o.preview}`);
+  if (o?.video) console.log(`video:    ${forTerminal(o.video)}`);
+  if (o?.report) console.log(`report:   ${forTerminal(o.report)}`);
+  if (o?.manifest) console.log(`manifest: ${forTerminal(o.manifest)}`);
+  if (!o?.video && o?.preview) console.log(`preview so far: ${forTerminal(o.preview)}`);
 }
 
 /** Exit codes scripts can rely on. */
@@ -200,13 +203,14 @@ export function renderProgress(workflowId: string, p: ChainProgress): string {
   const width = 30;
   const filled = Math.round((p.segmentsDone / Math.max(1, p.segmentsTotal)) * width);
   const lines = [
-    `${workflowId}  [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${p.segmentsDone}/${p.segmentsTotal}  ${p.state}${p.reason ? `: ${p.reason}` : ''}`,
+    `${forTerminal(workflowId)}  [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${p.segmentsDone}/${p.segmentsTotal}  ${p.state}${p.reason ? `: ${forTerminal(p.reason)}` : ''}`,
   ];
+  // Prompts, reasons and ids come from users and the provider: nothing in them reaches the terminal as control.
   for (const s of p.segments) {
-    const extra = s.lastError && s.state !== 'succeeded' ? `  (${s.lastError})` : '';
+    const extra = s.lastError && s.state !== 'succeeded' ? `  (${forTerminal(s.lastError)})` : '';
     const tries = s.attempts > 1 ? ` ×${s.attempts}` : '';
     lines.push(
-      `  ${SYMBOL[s.state] ?? '?'} ${String(s.index).padStart(3)} ${s.state.padEnd(10)}${tries} ${s.prompt.slice(0, 50)}${extra}`,
+      `  ${SYMBOL[s.state] ?? '?'} ${String(s.index).padStart(3)} ${s.state.padEnd(10)}${tries} ${forTerminal(s.prompt).slice(0, 50)}${extra}`,
     );
   }
   return lines.join('\n');

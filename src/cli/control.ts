@@ -184,7 +184,7 @@ export async function appendCommand(argv: string[]): Promise<number> {
   });
   const given = values.prompt as string[] | undefined;
   if (given && values.prompts) throw new UsageError('use --prompt or --prompts, not both');
-  const prompts = values.prompts ? readStoryboard(values.prompts as string).prompts : (given ?? []);
+  const prompts = values.prompts ? (await readStoryboard(values.prompts as string)).prompts : (given ?? []);
   if (prompts.length === 0)
     throw new UsageError('no prompts: give --prompt TEXT (repeatable) or --prompts FILE');
   const client = await connectClient(loadConfig());

@@ -10,6 +10,8 @@ import { EXIT, connectClient, followChain, printOutputs, startChain, webUiLink }
 import { beginDevState, clearDevState, readDevState, readDevStateFile, stopOrphans } from './dev-state';
 import { startLocalStack } from './local-stack';
 import { readStoryboard } from './storyboard';
+import { redactUrl } from '../redact';
+import { forTerminal } from './terminal-text';
 import { UsageError } from './usage';
 
 export const DEMO_USAGE = `long-video demo [--prompts FILE] [--time-scale S] [--keep-open]
@@ -30,7 +32,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   });
   if (readDevState())
     throw new UsageError('a dev stack is already running here: stop it first (long-video dev --stop)');
-  const board = readStoryboard(
+  const board = await readStoryboard(
     values.prompts ?? path.join(__dirname, '..', '..', 'examples', 'storyboard.yaml'),
   );
   const timeScale = Number(values['time-scale'] ?? 0.02);
@@ -51,7 +53,10 @@ export async function demoCommand(argv: string[]): Promise<number> {
     console.log(`Web UI: ${webUiLink(config, id)}\n`);
     const progress = await followChain(client, id);
     console.log(`\n${progress.state}: ${progress.segmentsDone}/${progress.segmentsTotal} segments`);
-    for (const s of progress.segments) console.log(`  ${s.index}. ${s.taskId ?? '-'}  ${s.videoUrl ?? ''}`);
+    for (const s of progress.segments)
+      console.log(
+        `  ${s.index}. ${forTerminal(s.taskId ?? '-')}  ${forTerminal(redactUrl(s.videoUrl ?? ''))}`,
+      );
     printOutputs(progress);
     console.log(`\nWeb UI: ${webUiLink(config, id)}`);
     const keepOpen = values['keep-open'] ?? (!values['no-keep-open'] && Boolean(process.stdin.isTTY));

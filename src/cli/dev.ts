@@ -15,6 +15,7 @@ import {
   supervisorAlive,
 } from './dev-state';
 import { type LocalStack, startLocalStack } from './local-stack';
+import { redactUrl } from '../redact';
 import { UsageError } from './usage';
 
 export const DEV_USAGE = `long-video dev [--time-scale S] [--port P] [--ui-port U] [--detach | --stop]
@@ -92,7 +93,7 @@ export function printStack(stack: LocalStack): void {
     console.log(
       `Provider:  simulator at ${stack.simulator.url} (time scale ${o.timeScale}, admin token ${o.adminToken})`,
     );
-  } else console.log(`Provider:  ${process.env.RUNWAY_BASE_URL}`);
+  } else console.log(`Provider:  ${redactUrl(process.env.RUNWAY_BASE_URL ?? '')}`);
   console.log('\nIn another terminal (long-video finds this stack by itself from this folder):');
   console.log(
     `  export ${Object.entries(stack.env)

@@ -12,6 +12,7 @@ import {
   renderProgress,
   webUiLink,
 } from './chains';
+import { forTerminal } from './terminal-text';
 import { UsageError } from './usage';
 import { LongVideoSegmentsDone, LongVideoSegmentsTotal, LongVideoState } from '../temporal/search-attributes';
 
@@ -110,7 +111,7 @@ export async function listCommand(argv: string[]): Promise<number> {
   else
     for (const r of rows)
       console.log(
-        `${r.workflowId}  ${r.state.padEnd(9)} ${r.segmentsDone}/${r.segmentsTotal}  ${r.startedAt}`,
+        `${forTerminal(r.workflowId)}  ${forTerminal(r.state).padEnd(9)} ${r.segmentsDone}/${r.segmentsTotal}  ${r.startedAt}`,
       );
   return 0;
 }

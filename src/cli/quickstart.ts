@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { RunwayClient } from '../runway/client';
 import type { TaskDetail } from '../runway/schemas';
 import { startSimulator } from '../simulator/server';
+import { redactUrl } from '../redact';
 import { UsageError } from './usage';
 
 export const QUICKSTART_USAGE = `long-video quickstart [options]
@@ -48,7 +49,11 @@ export async function quickstartCommand(argv: string[]): Promise<void> {
   const pollMs = Number(values['poll-ms'] ?? (sim ? 250 : 6000));
   const out = path.resolve(values.out ?? '.data/quickstart');
   try {
-    console.log(sim ? `simulator: ${sim.url} (time scale ${sim.options.timeScale})` : `provider: ${baseUrl}`);
+    console.log(
+      sim
+        ? `simulator: ${sim.url} (time scale ${sim.options.timeScale})`
+        : `provider: ${redactUrl(baseUrl ?? '')}`,
+    );
     console.log(`credits: ${await client.credits()}`);
 
     const prompt = values.prompt ?? 'A paper boat drifts down a rain-soaked street at dusk';

@@ -75,7 +75,7 @@ export async function startCommand(argv: string[]): Promise<number> {
   if (values.replace && values.id === undefined)
     throw new UsageError('--replace goes with --id: the id of the closed chain to replace');
   if (values.prompt && values.prompts) throw new UsageError('use --prompt or --prompts, not both');
-  const board = values.prompts ? readStoryboard(values.prompts) : { prompts: values.prompt ?? [] };
+  const board = values.prompts ? await readStoryboard(values.prompts) : { prompts: values.prompt ?? [] };
   if (board.prompts.length === 0)
     throw new UsageError('no prompts: give --prompt TEXT (repeatable) or --prompts FILE');
   const num = decimalOption;

@@ -6,6 +6,7 @@ import { describeTemporalConnection, temporalConnectionOptions } from '../tempor
 import { workerLogger } from '../temporal/logging';
 import { type Config, loadConfig, providerApiKey } from '../config';
 import { startCallbackReceiver, type RunningReceiver } from '../receiver/server';
+import { redactUrl } from '../redact';
 import { RunwayClient } from '../runway/client';
 import { defaultBundlePath, startWorkers } from '../worker';
 import { existsSync } from 'node:fs';
@@ -24,7 +25,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
   const workers = await startWorkers(config, existsSync(bundle) ? { workflowBundlePath: bundle } : {});
   const receiver = values['no-receiver'] ? undefined : await startReceiverFor(config);
   console.log(
-    `worker ready (Temporal ${describeTemporalConnection(config)}, provider ${config.RUNWAY_BASE_URL})`,
+    `worker ready (Temporal ${describeTemporalConnection(config)}, provider ${redactUrl(config.RUNWAY_BASE_URL)})`,
   );
   if (receiver) console.log(`callback receiver on ${receiver.url}`);
   await workers.done;

@@ -5,6 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
+import { redactUrl } from '../redact';
 import type { ChainStorage, StoredFile } from '../storage/chain-storage';
 
 export class DownloadRefused extends Error {
@@ -65,7 +66,11 @@ export function checkAllowed(url: string, allowedHosts: ReadonlySet<string>): UR
   try {
     parsed = new URL(url);
   } catch {
-    throw new DownloadRefused(`not a URL: ${url.slice(0, 100)}`);
+    throw new DownloadRefused(`not a URL: ${redactUrl(url).slice(0, 100)}`);
+  }
+  // fetch refuses them anyway, repeating the whole URL in its error: refuse first, naming only the host.
+  if (parsed.username || parsed.password) {
+    throw new DownloadRefused(`refusing a URL with credentials in it (host ${parsed.host})`);
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
     throw new DownloadRefused(`refusing ${parsed.protocol} URL`);

@@ -39,7 +39,7 @@ export interface VideoProbe {
  */
 export async function probeVideo(
   input: string,
-  options: { countFrames?: boolean } = {},
+  options: { countFrames?: boolean; signal?: AbortSignal } = {},
 ): Promise<VideoProbe> {
   const args = ['-v', 'error', '-f', 'mp4', '-select_streams', 'v:0'];
   if (options.countFrames) args.push('-count_frames');
@@ -50,7 +50,7 @@ export async function probeVideo(
   args.push('-of', 'json', input);
   let stdout: string;
   try {
-    ({ stdout } = await run('ffprobe', args, { maxBuffer: 1024 * 1024 }));
+    ({ stdout } = await run('ffprobe', args, { maxBuffer: 1024 * 1024, signal: options.signal }));
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: string };
     if (e.code === 'ENOENT') throw new Error('ffprobe is not installed (apt-get install ffmpeg)');

@@ -21,6 +21,8 @@ export interface StitchOptions {
   trimBoundaryFrame?: boolean;
   /** Crossfade length at each joint, in seconds (0: cut). */
   crossfadeSeconds?: number;
+  /** Aborted: ffmpeg is killed, nothing is left (no `out`, no temporary file), and the stitch throws. */
+  signal?: AbortSignal;
 }
 
 export interface StitchResult {
@@ -61,7 +63,8 @@ const sameFormat = (a: VideoProbe, b: VideoProbe) =>
 
 export async function stitch(options: StitchOptions): Promise<StitchResult> {
   if (options.files.length === 0) throw new Error('nothing to stitch');
-  const segments = await Promise.all(options.files.map((f) => probeVideo(f)));
+  const { signal } = options;
+  const segments = await Promise.all(options.files.map((f) => probeVideo(f, { signal })));
   const layout = detectLayout(segments.map((s) => s.durationSeconds));
   const parts = layout === 'cumulative' ? [options.files[options.files.length - 1]!] : options.files;
   const probes = layout === 'cumulative' ? [segments[segments.length - 1]!] : segments;
@@ -76,9 +79,9 @@ export async function stitch(options: StitchOptions): Promise<StitchResult> {
   await fs.mkdir(path.dirname(options.out), { recursive: true });
   const partial = path.join(path.dirname(options.out), `.${path.basename(options.out)}.partial.mp4`);
   try {
-    if (copy) await concatCopy(parts, partial);
-    else await concatReencode(parts, probes, partial, { trim, fade });
-    const result = await probeVideo(partial, { countFrames: true });
+    if (copy) await concatCopy(parts, partial, signal);
+    else await concatReencode(parts, probes, partial, { trim, fade }, signal);
+    const result = await probeVideo(partial, { countFrames: true, signal });
     const tolerance = (joints + 1) / first.fps + 0.05;
     if (Math.abs(result.durationSeconds - expectedSeconds) > tolerance) {
       throw new StitchMismatch(
@@ -86,6 +89,7 @@ export async function stitch(options: StitchOptions): Promise<StitchResult> {
           `(±${tolerance.toFixed(3)} s for ${joints} joints); segments: ${probes.map((p) => p.durationSeconds.toFixed(3)).join(' + ')}`,
       );
     }
+    signal?.throwIfAborted(); // cancelled while it was being checked: not delivered
     await fs.rename(partial, options.out);
     return {
       file: options.out,
@@ -103,7 +107,7 @@ export async function stitch(options: StitchOptions): Promise<StitchResult> {
   }
 }
 
-export async function concatCopy(files: string[], out: string): Promise<void> {
+export async function concatCopy(files: string[], out: string, signal?: AbortSignal): Promise<void> {
   const list = `${out}.txt`;
   // The concat demuxer's list syntax: single-quoted paths, quotes escaped. A list entry cannot force a
   // demuxer, but it can allow only one: each file is opened by the MP4 demuxer or not at all.
@@ -113,10 +117,13 @@ export async function concatCopy(files: string[], out: string): Promise<void> {
   try {
     // Our own list, read as a concat list (`-safe 0`: absolute paths) of local files only; -xerror: an
     // entry that cannot be opened fails the whole join instead of cutting it short.
-    await ffmpeg([
-      ...['-xerror', '-protocol_whitelist', 'file', '-f', 'concat', '-safe', '0', '-i', list],
-      ...['-c', 'copy', '-movflags', '+faststart', out],
-    ]);
+    await ffmpeg(
+      [
+        ...['-xerror', '-protocol_whitelist', 'file', '-f', 'concat', '-safe', '0', '-i', list],
+        ...['-c', 'copy', '-movflags', '+faststart', out],
+      ],
+      signal,
+    );
   } catch (err) {
     await fs.rm(out, { force: true }); // whatever it wrote before it stopped
     throw err;
@@ -130,6 +137,7 @@ async function concatReencode(
   probes: VideoProbe[],
   out: string,
   opts: { trim: boolean; fade: number },
+  signal?: AbortSignal,
 ): Promise<void> {
   const { width, height, fps } = probes[0]!;
   // Every input to the first segment's size and rate, letterboxed rather than stretched.
@@ -158,20 +166,23 @@ async function concatReencode(
     ].join(';');
   }
   const inputs = files.flatMap((f) => ['-f', 'mp4', '-i', f]);
-  await ffmpeg([
-    ...inputs,
-    '-filter_complex',
-    graph,
-    '-map',
-    '[out]',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'veryfast',
-    '-crf',
-    '23',
-    '-movflags',
-    '+faststart',
-    out,
-  ]);
+  await ffmpeg(
+    [
+      ...inputs,
+      '-filter_complex',
+      graph,
+      '-map',
+      '[out]',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-crf',
+      '23',
+      '-movflags',
+      '+faststart',
+      out,
+    ],
+    signal,
+  );
 }

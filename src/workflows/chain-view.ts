@@ -16,6 +16,7 @@ import type {
   SegmentState,
   TaskOutcome,
 } from './definitions';
+import { mdLink, mdText } from './markdown';
 import { LongVideoSegmentsDone, LongVideoSegmentsTotal, LongVideoState } from '../temporal/search-attributes';
 
 const now = () => new Date().toISOString(); // the workflow clock: deterministic under replay
@@ -224,9 +225,11 @@ export class ChainView {
   }
 
   private details(state: ChainState): string {
+    // Every user- or provider-supplied text is escaped (`mdText`, `mdLink`): one line, no HTML, no links
+    // of its own. Current details are not a history command: no patch is needed to change them.
     const why = this.reason ?? this.paused?.reason;
-    const who = this.paused ? ` (paused by ${this.paused.by} at ${this.paused.at})` : '';
-    const head = `**${state}**${why ? `: ${why}` : ''}${who} · ${this.done()} of ${this.segments.length} segments · run ${this.run} · ${this.creditsSpent} credits`;
+    const who = this.paused ? ` (paused by ${mdText(this.paused.by, 100)} at ${this.paused.at})` : '';
+    const head = `**${state}**${why ? `: ${mdText(why, 1000)}` : ''}${who} · ${this.done()} of ${this.segments.length} segments · run ${this.run} · ${this.creditsSpent} credits`;
     const links = [
       this.outputs?.report && `[report](${fileUrl(this.outputs.report)})`,
       this.outputs?.video && `[video](${fileUrl(this.outputs.video)})`,
@@ -236,9 +239,9 @@ export class ChainView {
     const at = (this.next() ?? this.segments[this.segments.length - 1])?.index ?? 1;
     const shown = this.segments.filter((s) => s.index > at - 40 && s.index <= at + 10);
     const rows = shown.map((s) => {
-      const video = s.videoUrl ? `[video](${s.videoUrl})` : '';
-      const prompt = s.prompt.replace(/\s+/g, ' ').replace(/\|/g, '\\|').slice(0, 60);
-      return `| ${s.index} | ${s.state} | ${s.attempts} | ${s.taskId ?? ''} | ${video} | ${prompt} |`;
+      const video = s.videoUrl ? mdLink('video', s.videoUrl) : '';
+      const task = mdText(s.taskId ?? '', 40);
+      return `| ${s.index} | ${s.state} | ${s.attempts} | ${task} | ${video} | ${mdText(s.prompt, 60)} |`;
     });
     const hidden = this.segments.length - shown.length;
     return [
@@ -258,4 +261,4 @@ export class ChainView {
  * spell `%25`; spaces, line breaks, parentheses, `#` and `?` would end or bend the link. (Workflow code: no node:url.)
  */
 const fileUrl = (file: string) =>
-  `file://${file.replace(/[% \t\r\n()#?]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)}`;
+  `file://${file.replace(/[% \t\r\n()#?<>[\]|"'`\\]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)}`;

@@ -1,0 +1,15 @@
+/**
+ * Credentials inside URLs (`https://user:password@host/…`) never reach a message or a log: every URL
+ * from the provider or the configuration is shown through here (a pause reason is kept in history, the
+ * dev stack's log in a file).
+ */
+
+/** The URL with its `user:password@` shown as `***@`. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/i, '$1***@');
+}
+
+/** Every URL's `user:password@` in a text shown as `***@`. */
+export function redactUrlsIn(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]*@/gi, '$1***@');
+}

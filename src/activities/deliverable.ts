@@ -3,6 +3,7 @@
  * as it succeeds, stitch the final video, and write the manifest and the HTML report.
  */
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { DownloadRefused, FileGone, downloadToStorage } from '../media/download';
@@ -34,7 +35,23 @@ export interface ArchiveInput {
 export const segmentFileName = (index: number, taskId: string, ext: 'mp4' | 'png') =>
   `segment-${String(index).padStart(3, '0')}-${taskId.replace(/[^A-Za-z0-9-]/g, '').slice(0, 12)}.${ext}`;
 
+/** Our own segment files (videos, thumbnails, their hashes): the only files a cleanup ever removes. */
+const SEGMENT_FILE = /^segment-(\d{3})-[A-Za-z0-9-]{0,12}\.(?:mp4|png)(?:\.sha256)?$/;
+
 export function createDeliverableActivities(deps: DeliverableDeps) {
+  /**
+   * Remove the chain's segment files that `keep` refuses (those of segments a redo discarded); best
+   * effort: a file left behind costs only space.
+   */
+  async function removeSegmentFiles(workflowId: string, keep: (name: string, index: number) => boolean) {
+    const folder = path.dirname(deps.storage.localPath(workflowId, 'x'));
+    const names = await fs.readdir(folder).catch(() => [] as string[]);
+    for (const name of names) {
+      const m = SEGMENT_FILE.exec(name);
+      if (m && !keep(name, Number(m[1]))) await fs.rm(path.join(folder, name), { force: true });
+    }
+  }
+
   /** Download one file unless a verified copy is already there (its hash recorded next to it). */
   async function fetchOnce(workflowId: string, index: number, url: string, name: string, mp4 = false) {
     const sidecar = deps.storage.localPath(workflowId, `${name}.sha256`);
@@ -94,6 +111,10 @@ export function createDeliverableActivities(deps: DeliverableDeps) {
         bytes: video.bytes,
         durationSeconds,
       };
+      // A redo made this segment again: the files of its discarded task(s) go.
+      const own = [videoName, segmentFileName(index, taskId, 'png')].flatMap((f) => [f, `${f}.sha256`]);
+      await removeSegmentFiles(workflowId, (name, i) => i !== index || own.includes(name));
+      // Rebuilt from the chain as it is now: after a redo, without the discarded segments.
       const preview = await refreshPreview(workflowId, [...input.previewFiles, video.path]);
       return { archive, preview };
     },
@@ -109,13 +130,22 @@ export function createDeliverableActivities(deps: DeliverableDeps) {
       const context = Context.current();
       const beat = setInterval(() => context.heartbeat(), 5_000);
       try {
-        return await stitch({
+        const result = await stitch({
           files: input.files,
           out: deps.storage.localPath(input.workflowId, 'final.mp4'),
           trimBoundaryFrame: input.trimBoundaryFrame,
           crossfadeSeconds: input.crossfadeSeconds,
           signal: context.cancellationSignal,
         });
+        // The chain is whole: segment files of segments no longer in it (a redo that ended shorter) go.
+        const kept = new Set(
+          input.files.flatMap((f) => {
+            const stem = path.basename(f).replace(/\.mp4$/, '');
+            return [`${stem}.mp4`, `${stem}.mp4.sha256`, `${stem}.png`, `${stem}.png.sha256`];
+          }),
+        );
+        await removeSegmentFiles(input.workflowId, (name) => kept.has(name));
+        return result;
       } catch (err) {
         if (context.cancellationSignal.aborted) {
           throw new CancelledFailure(`stitching cancelled (${String(context.cancellationSignal.reason)})`);

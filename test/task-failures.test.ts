@@ -167,6 +167,16 @@ describe('the chain', () => {
     expect(result.segments.map((s) => s.taskId)).toEqual(['task-1', 'task-2', 'task-3']);
   });
 
+  test('unreadable answers with readable ones between them do not add up', async () => {
+    const provider = new ScriptedProvider();
+    provider.pollsToFinish = 2; // every other look says "generating": read fine
+    provider.unreadable.set(1, 5);
+    const result = await withWorkers(provider, async () => (await start()).result());
+    expect(result.state).toBe('completed');
+    expect(result.segments[0]!.pastAttempts).toBeUndefined();
+    expect(provider.creates).toHaveLength(3);
+  });
+
   test('one unreadable answer between good ones does not pause', async () => {
     const provider = new ScriptedProvider();
     provider.pollsToFinish = 1;

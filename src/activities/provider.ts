@@ -109,6 +109,8 @@ export function createProviderActivities(deps: ProviderDeps) {
             type: FailureTypes.UnreadableAnswer,
             message: err.message,
             nonRetryable: true,
+            // An attempt after the first read other answers before this one: it is not one in a row.
+            details: [{ attempt: Context.current().info.attempt }],
           });
         }
         throw err instanceof RunwayError ? toFailure(err) : err;

@@ -271,7 +271,8 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
       return byCallback();
     }
     const summary = `await ${segment.index}/${chain.segments.length}`;
-    for (let unreadable = 1; ; unreadable++) {
+    let unreadable = 0;
+    for (;;) {
       const scope = new CancellationScope();
       const polled = scope.run(() => awaitTaskResult.executeWithOptions({ summary }, [{ taskId }]));
       polled.catch(() => undefined); // cancelled when the callback wins
@@ -285,6 +286,9 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
         // (an upgrade, say) rather than poll for ever; the task stays the segment's, paid once.
         const failure = applicationFailure(err);
         if (failure?.type !== FailureTypes.UnreadableAnswer) throw err;
+        // Answers in a row: a poll that read other answers first (its attempt > 1) starts the count again.
+        const [{ attempt = 1 } = {}] = (failure.details ?? []) as Array<{ attempt?: number }>;
+        unreadable = attempt > 1 ? 1 : unreadable + 1;
         if (unreadable >= input.options.maxUnreadableAnswers) {
           throw new PauseChain(
             `segment ${segment.index}: ${unreadable} answers in a row about task ${taskId} could not be read ` +

@@ -2,6 +2,7 @@
  * Chains in the time-skipping environment against a scripted provider: for workflow-logic tests where the
  * provider itself is not the point.
  */
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -66,6 +67,7 @@ export class ScriptedProvider {
             type: FailureTypes.UnreadableAnswer,
             nonRetryable: true,
             message: 'record-detail: answer data does not match the contract: videoInfo.videoUrl: missing',
+            details: [{ attempt: Context.current().info.attempt }],
           });
         }
         return this.outcome(n);

@@ -114,7 +114,10 @@ export async function resumeCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** Start a new run of a closed chain, seeded with what its last run finished; answers that progress. */
+/**
+ * Start a new run of a closed chain, seeded with what its last run finished, what it spent and its budget;
+ * answers that progress.
+ */
 export async function resumeClosedChain(client: Client, id: string): Promise<ChainProgress> {
   const handle = client.workflow.getHandle(id);
   const progress = await chainProgress(client, id);
@@ -132,7 +135,15 @@ export async function resumeClosedChain(client: Client, id: string): Promise<Cha
       {
         ...input,
         prompts: segments.map((s) => s.prompt),
-        carry: { segments, startedAt: progress.startedAt, runs: progress.run },
+        // The spend and the cap go on over the chain's whole life: the cap is the latest one in force
+        // (`resume --max-credits` raises it inside a run), and what was spent counts against it.
+        options: { ...input.options, maxCredits: progress.maxCredits ?? input.options?.maxCredits },
+        carry: {
+          segments,
+          startedAt: progress.startedAt,
+          creditsSpent: progress.creditsSpent,
+          runs: progress.run,
+        },
       } satisfies LongVideoInput,
     ],
   });

@@ -41,6 +41,8 @@ export class ChainView {
   private updatedAt: string;
   private publishedAttributes?: string;
   creditsSpent: number;
+  /** The cap on `creditsSpent` in force: the input's `--max-credits`, raised by `resume --max-credits`. */
+  maxCredits?: number;
   outputs?: ChainOutputs;
 
   constructor(input: ResolvedInput) {
@@ -51,6 +53,7 @@ export class ChainView {
     this.paused = carry?.paused;
     this.startedAt = carry?.startedAt ?? now();
     this.creditsSpent = carry?.creditsSpent ?? 0;
+    this.maxCredits = input.options.maxCredits;
     this.run = (carry?.runs ?? 0) + 1;
     this.updatedAt = this.startedAt;
     this.publish();
@@ -63,6 +66,7 @@ export class ChainView {
       ...(this.paused ? { paused: { ...this.paused } } : {}),
       run: this.run,
       creditsSpent: this.creditsSpent,
+      ...(this.maxCredits !== undefined ? { maxCredits: this.maxCredits } : {}),
       ...(this.outputs ? { outputs: { ...this.outputs } } : {}),
       segmentsDone: this.done(),
       segmentsTotal: this.segments.length,
@@ -226,7 +230,7 @@ export class ChainView {
   private details(state: ChainState): string {
     const why = this.reason ?? this.paused?.reason;
     const who = this.paused ? ` (paused by ${this.paused.by} at ${this.paused.at})` : '';
-    const head = `**${state}**${why ? `: ${why}` : ''}${who} · ${this.done()} of ${this.segments.length} segments · run ${this.run} · ${this.creditsSpent} credits`;
+    const head = `**${state}**${why ? `: ${why}` : ''}${who} · ${this.done()} of ${this.segments.length} segments · run ${this.run} · ${this.creditsSpent}${this.maxCredits !== undefined ? ` of ${this.maxCredits}` : ''} credits`;
     const links = [
       this.outputs?.report && `[report](file://${this.outputs.report})`,
       this.outputs?.video && `[video](file://${this.outputs.video})`,

@@ -160,8 +160,10 @@ export interface ChainProgress {
   paused?: PauseState;
   /** Which run of the workflow this is (continue-as-new starts a new one). */
   run: number;
-  /** Credits of every create this chain has made (by the price table). */
+  /** Credits of every create this chain has made (by the price table), over all its runs. */
   creditsSpent: number;
+  /** The cap in force (`--max-credits`, or the latest `resume --max-credits`), carried to every new run. */
+  maxCredits?: number;
   /** Absolute paths of the deliverables, once made (preview: the segments so far). */
   outputs?: ChainOutputs;
   segmentsDone: number;

@@ -86,8 +86,6 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
   /** Redo requests waiting for the in-flight call to end; no new call starts meanwhile. */
   let redosWaiting = 0;
   let segmentsThisRun = 0;
-  /** The most this chain may spend, in credits; raised by `resume --max-credits`. */
-  let budget = input.options.maxCredits;
   /** Archives under way (the chain does not wait for them) and the ones that failed. */
   const archiving = new Map<number, Promise<void>>();
   const archiveFailures = new Map<number, string>();
@@ -109,7 +107,7 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
   setHandler(
     resumeUpdate,
     ({ maxCredits, adoptTaskId }) => {
-      if (maxCredits !== undefined) budget = maxCredits;
+      if (maxCredits !== undefined) chain.maxCredits = maxCredits;
       if (adoptTaskId) {
         const segment = chain.next()!;
         chain.adopt(segment, adoptTaskId);
@@ -198,6 +196,7 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
   ): Promise<{ taskId: string; attempt: number; callbacks: boolean }> {
     const previousTaskId = chain.previousTaskId(segment);
     const cost = costOf(segment);
+    const budget = chain.maxCredits;
     if (budget !== undefined && chain.creditsSpent + cost > budget) {
       throw new PauseChain(
         `budget: segment ${segment.index} costs ${cost} credits and ${chain.creditsSpent} of ${budget} are spent; ` +
@@ -516,7 +515,7 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
           ...input,
           prompts: chain.segments.map((s) => s.prompt),
           carry: chain.carry(),
-          options: { ...input.options, maxCredits: budget },
+          options: { ...input.options, maxCredits: chain.maxCredits },
         });
       }
       try {

@@ -10,6 +10,7 @@ import {
   type SegmentState,
   WORKFLOW_TASK_QUEUE,
   appendUpdate,
+  parseLongVideoInput,
   pauseUpdate,
   redoUpdate,
   resumeUpdate,
@@ -127,25 +128,29 @@ export async function resumeClosedChain(client: Client, id: string): Promise<Cha
   if (!payload) throw new Error(`cannot read the input of ${id}'s last run`);
   const input = defaultPayloadConverter.fromPayload<LongVideoInput>(payload);
   const segments = progress.segments.map(keepWhatWasPaid);
+  const next = {
+    ...input,
+    prompts: segments.map((s) => s.prompt),
+    // The spend and the cap go on over the chain's whole life: the cap is the latest one in force
+    // (`resume --max-credits` raises it inside a run), and what was spent counts against it.
+    options: { ...input.options, maxCredits: progress.maxCredits ?? input.options?.maxCredits },
+    carry: {
+      segments,
+      startedAt: progress.startedAt,
+      creditsSpent: progress.creditsSpent,
+      runs: progress.run,
+    },
+  } satisfies LongVideoInput;
+  try {
+    parseLongVideoInput(next); // the new run would refuse it: say so here, and start nothing
+  } catch (err) {
+    throw new UsageError(`${id} cannot be resumed: ${(err as Error).message}`);
+  }
   await client.workflow.start('longVideo', {
     taskQueue: started?.taskQueue?.name ?? WORKFLOW_TASK_QUEUE,
     workflowId: id,
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-    args: [
-      {
-        ...input,
-        prompts: segments.map((s) => s.prompt),
-        // The spend and the cap go on over the chain's whole life: the cap is the latest one in force
-        // (`resume --max-credits` raises it inside a run), and what was spent counts against it.
-        options: { ...input.options, maxCredits: progress.maxCredits ?? input.options?.maxCredits },
-        carry: {
-          segments,
-          startedAt: progress.startedAt,
-          creditsSpent: progress.creditsSpent,
-          runs: progress.run,
-        },
-      } satisfies LongVideoInput,
-    ],
+    args: [next],
   });
   return { ...progress, segments, state: 'running', reason: undefined, paused: undefined };
 }

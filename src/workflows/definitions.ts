@@ -121,9 +121,12 @@ export const ChainCarry = z.object({
 });
 export type ChainCarry = z.infer<typeof ChainCarry>;
 
+/** The most segments a chain may have: every run carries them all in its input. */
+export const MAX_SEGMENTS = 1000;
+
 export const LongVideoInput = z
   .object({
-    prompts: z.array(Prompt).min(1, 'at least one prompt is needed').max(1000),
+    prompts: z.array(Prompt).min(1, 'at least one prompt is needed').max(MAX_SEGMENTS),
     duration: Duration.default(5),
     quality: Quality.default('720p'),
     aspectRatio: AspectRatio.optional(),

@@ -14,6 +14,7 @@ import {
   patched,
   continueAsNew,
   isCancellation,
+  log,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -25,9 +26,11 @@ import { type TaskFailureKind, classifyTaskFailure } from '../runway/task-failur
 import { ChainView } from './chain-view';
 import {
   applicationFailure,
+  checkAppend,
   checkPrompts,
   extendRequest,
   generateRequest,
+  nextRunInput,
   reject,
   validate,
 } from './chain-inputs';
@@ -54,6 +57,9 @@ type DeliverableActivities = ReturnType<typeof createDeliverableActivities>;
 const POLL_BEHIND_CALLBACK = 'poll-behind-callback';
 /** A failed task is resubmitted only when its reason is transient, after a backoff; others pause. */
 const CLASSIFY_TASK_FAILURES = 'classify-task-failures';
+
+/** A continue-as-new whose input the next run would refuse is not made: the chain goes on in this run. */
+const VALIDATE_NEXT_RUN = 'validate-next-run';
 
 /** The longest backoff before resubmitting a segment whose task failed for a transient reason. */
 const MAX_RESUBMIT_BACKOFF_MS = 5 * 60_000;
@@ -86,6 +92,8 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
   /** Redo requests waiting for the in-flight call to end; no new call starts meanwhile. */
   let redosWaiting = 0;
   let segmentsThisRun = 0;
+  /** Why this run cannot hand over to a next one (its input would be refused), once found. */
+  let cannotContinueAsNew: string | undefined;
   /** Archives under way (the chain does not wait for them) and the ones that failed. */
   const archiving = new Map<number, Promise<void>>();
   const archiveFailures = new Map<number, string>();
@@ -157,7 +165,7 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
       chain.append(prompts);
       return chain.progress();
     },
-    { validator: ({ prompts }) => checkPrompts(prompts) },
+    { validator: ({ prompts }) => checkAppend(chain.segments.length, prompts) },
   );
 
   const { submitGeneration, submitExtension } = proxyActivities<ProviderActivities>({
@@ -508,15 +516,17 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
         if (chain.next()) continue;
         break;
       }
-      if (workflowInfo().continueAsNewSuggested || segmentsThisRun >= input.options.continueAsNewEvery) {
+      if (
+        !cannotContinueAsNew &&
+        (workflowInfo().continueAsNewSuggested || segmentsThisRun >= input.options.continueAsNewEvery)
+      ) {
         await Promise.all([...archiving.values()]); // their results travel in the carried state
         await condition(allHandlersFinished);
-        return await continueAsNew<typeof longVideo>({
-          ...input,
-          prompts: chain.segments.map((s) => s.prompt),
-          carry: chain.carry(),
-          options: { ...input.options, maxCredits: chain.maxCredits },
-        });
+        const { next, problem } = nextRunInput(input, chain.carry(), chain.maxCredits);
+        if (!problem || !patched(VALIDATE_NEXT_RUN)) return await continueAsNew<typeof longVideo>(next);
+        cannotContinueAsNew = problem;
+        log.warn('the chain goes on in this run: its next run would refuse its input', { problem });
+        continue;
       }
       try {
         await runSegment(segment);

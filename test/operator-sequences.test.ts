@@ -1,0 +1,94 @@
+/**
+ * Operator sequences that must never cost money twice nor break the chain, in the time-skipping
+ * environment against a scripted provider: appends up to the most segments a chain can carry, a next run
+ * whose input would be refused, and a redo whose new create can never be taken for a discarded one.
+ */
+import type { SegmentState } from '../src/workflows/definitions';
+import { appendUpdate, progressQuery } from '../src/workflows/definitions';
+import { nextRunInput } from '../src/workflows/chain-inputs';
+import {
+  INPUT,
+  ScriptedProvider,
+  start,
+  updateRejection,
+  useTimeSkippingEnv,
+  waitFor,
+  withWorkers,
+} from './support/scripted-chain';
+
+jest.setTimeout(120_000);
+useTimeSkippingEnv();
+
+const FAST = { ...INPUT, options: { ...INPUT.options, pollIntervalMs: 10 } };
+const shots = (n: number) => Array.from({ length: n }, (_, i) => `shot ${i + 1}`);
+
+test('an append past 1000 segments is refused and changes nothing; up to 1000 the chain goes on', async () => {
+  const provider = new ScriptedProvider();
+  provider.pollsToFinish = 1;
+  const appendOf = (prompts: string[]) => ({ args: [{ prompts }] as [{ prompts: string[] }] });
+  const progress = await withWorkers(provider, async () => {
+    // Continue as new after every segment: the run after segment 1 carries all 1000 segments.
+    const handle = await start({
+      ...FAST,
+      prompts: shots(998),
+      options: { ...FAST.options, continueAsNewEvery: 1 },
+    });
+    const refused = await updateRejection(handle.executeUpdate(appendUpdate, appendOf(['x', 'y', 'z'])));
+    expect(refused).toMatch(
+      /at most 1000 segments: this one has 998, so at most 2 more can be appended \(not 3\)/,
+    );
+    expect((await handle.query(progressQuery)).segmentsTotal).toBe(998);
+    expect((await handle.executeUpdate(appendUpdate, appendOf(['x', 'y']))).segmentsTotal).toBe(1000);
+    expect(await updateRejection(handle.executeUpdate(appendUpdate, appendOf(['z'])))).toMatch(
+      /at most 0 more/,
+    );
+    await waitFor(() => provider.creates.length >= 3); // two runs later
+    const p = await handle.query(progressQuery);
+    await handle.terminate();
+    return p;
+  });
+  expect(progress.run).toBeGreaterThanOrEqual(2);
+  expect(progress.state).toBe('running');
+  expect(progress.segments.map((s) => s.prompt).slice(-3)).toEqual(['shot 998', 'x', 'y']);
+});
+
+/** A chain seeded with `done` finished segments and `pending` more. */
+function seeded(done: number, pending: number) {
+  const segments: SegmentState[] = shots(done + pending).map((prompt, i) => ({
+    index: i + 1,
+    prompt,
+    attempts: i < done ? 1 : 0,
+    failures: 0,
+    ...(i < done
+      ? { state: 'succeeded', taskId: `old-${i + 1}`, videoUrl: `https://files/old-${i + 1}.mp4` }
+      : { state: 'pending' }),
+  }));
+  return { segments, startedAt: '2026-01-01T00:00:00.000Z', creditsSpent: 0, runs: 1 };
+}
+
+test('the next run input is checked before continuing as new', () => {
+  const input = { ...FAST, prompts: ['a'] } as Parameters<typeof nextRunInput>[0];
+  expect(nextRunInput(input, seeded(999, 1), 24)).toMatchObject({
+    next: { prompts: shots(1000), options: { maxCredits: 24 } },
+  });
+  expect(nextRunInput(input, seeded(999, 1), 24).problem).toBeUndefined();
+  expect(nextRunInput(input, seeded(1000, 1), undefined).problem).toMatch(/prompts: Too big/);
+});
+
+test('a chain whose next run would refuse its input goes on in this run instead of failing', async () => {
+  // More segments than a run's input may carry (as an append accepted by an earlier version could leave):
+  // continuing as new after segment 1000 would make a run that fails at once.
+  const provider = new ScriptedProvider();
+  provider.pollsToFinish = 1;
+  const result = await withWorkers(provider, async () => {
+    const handle = await start({
+      ...FAST,
+      prompts: ['shot 1'],
+      options: { ...FAST.options, continueAsNewEvery: 1, deliver: false },
+      carry: seeded(999, 2),
+    });
+    return handle.result();
+  });
+  expect(result).toMatchObject({ state: 'completed', run: 2, segmentsDone: 1001 });
+  expect(provider.creates.map((c) => c.input.request.taskId)).toEqual(['old-999', 'task-1']);
+});

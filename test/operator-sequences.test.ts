@@ -3,8 +3,17 @@
  * environment against a scripted provider: appends up to the most segments a chain can carry, a next run
  * whose input would be refused, and a redo whose new create can never be taken for a discarded one.
  */
-import type { SegmentState } from '../src/workflows/definitions';
-import { appendUpdate, progressQuery } from '../src/workflows/definitions';
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  FailureTypes,
+  type SegmentState,
+  appendUpdate,
+  pauseUpdate,
+  progressQuery,
+  redoUpdate,
+  resumeUpdate,
+  taskFinishedSignal,
+} from '../src/workflows/definitions';
 import { nextRunInput } from '../src/workflows/chain-inputs';
 import {
   INPUT,
@@ -13,6 +22,7 @@ import {
   updateRejection,
   useTimeSkippingEnv,
   waitFor,
+  waitForProgress,
   withWorkers,
 } from './support/scripted-chain';
 
@@ -91,4 +101,45 @@ test('a chain whose next run would refuse its input goes on in this run instead 
   });
   expect(result).toMatchObject({ state: 'completed', run: 2, segmentsDone: 1001 });
   expect(provider.creates.map((c) => c.input.request.taskId)).toEqual(['old-999', 'task-1']);
+});
+
+test('after a redo a segment creates under a new attempt number: an old callback is never taken for it', async () => {
+  const provider = new ScriptedProvider();
+  let redoCreate = 0;
+  provider.onCreate = (n) => {
+    const { segment } = provider.creates[n - 1]!.input;
+    if (segment !== 2 || provider.creates.filter((c) => c.input.segment === 2).length < 2) return;
+    redoCreate = n; // the redo's create of segment 2 makes a task, but its answer is lost
+    throw ApplicationFailure.create({
+      type: FailureTypes.AmbiguousCreate,
+      message: 'HTTP 500 after the create was sent',
+      nonRetryable: true,
+      details: [{ callbacks: true }],
+    });
+  };
+  const input = { ...FAST, options: { ...FAST.options, callbackGraceMs: 2_000 } };
+  const { guarded, result } = await withWorkers(provider, async () => {
+    const handle = await start(input);
+    await waitForProgress(handle, (p) => p.segmentsDone >= 2);
+    await handle.executeUpdate(pauseUpdate, { args: [{}] });
+    // The provider's callback for segment 2's first task (late, or sent again): it names (2, attempt 1).
+    const oldCallback = { ...provider.outcome(2), segment: 2, attempt: 1 };
+    await handle.signal(taskFinishedSignal, oldCallback);
+    const redone = await handle.executeUpdate(redoUpdate, { args: [{ from: 2 }] });
+    expect(redone.segments[1]).toMatchObject({ state: 'pending', attempts: 1 });
+    await handle.signal(taskFinishedSignal, oldCallback);
+    await handle.executeUpdate(resumeUpdate, { args: [{}] });
+    const guarded = await waitForProgress(handle, (p) => p.state !== 'running');
+    if (guarded.state === 'paused') {
+      await handle.executeUpdate(resumeUpdate, { args: [{ adoptTaskId: `task-${redoCreate}` }] });
+    }
+    return { guarded, result: await handle.result() };
+  });
+  // The old task was not taken for the new create: the chain waited for attempt 2's own callback, then
+  // stopped as it must when none came, and the task the operator found is the segment's.
+  expect(guarded).toMatchObject({ state: 'paused', paused: { by: 'never-pay-twice guard' } });
+  const attemptsOf2 = provider.creates.filter((c) => c.input.segment === 2).map((c) => c.input.attempt);
+  expect(attemptsOf2).toEqual([1, 2]);
+  expect(result.segments[1]).toMatchObject({ taskId: `task-${redoCreate}`, attempts: 2 });
+  expect(result.segments[2]!.taskId).not.toBe('task-3'); // segment 3 continues the new segment 2
 });

@@ -99,8 +99,11 @@ test('a redo of the segment in flight waits for its call, then discards it', asy
     await waitFor(() => provider.creates.length === 2); // segment 2 is generating
     const redone = await handle.executeUpdate(redoUpdate, { args: [{ from: 2, prompt: 'b2' }] });
     // Answered once segment 2's paid call had ended and was discarded; the only create after it is
-    // segment 2 again, with the new prompt.
-    expect(redone.segments[1]).toMatchObject({ state: 'pending', prompt: 'b2', attempts: 0 });
+    // segment 2 again, with the new prompt, under a new attempt number (its discarded task in the past).
+    expect(redone.segments[1]).toMatchObject({ state: 'pending', prompt: 'b2', attempts: 1 });
+    expect(redone.segments[1]!.pastAttempts).toEqual([
+      expect.objectContaining({ attempt: 1, taskId: 'task-2', reason: 'discarded by a redo from 2' }),
+    ]);
     expect(provider.creates.slice(2).map((c) => c.input.request.prompt)).toEqual(
       provider.creates.length > 2 ? ['b2'] : [],
     );

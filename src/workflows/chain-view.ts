@@ -188,10 +188,22 @@ export class ChainView {
     this.publish();
   }
 
-  /** Forget segments `from`..end (they will be generated again), optionally with a new prompt for `from`. */
-  redo(from: number, prompt?: string): void {
+  /**
+   * Forget segments `from`..end (they will be generated again), optionally with a new prompt for `from`.
+   * With `keepAttempts`, each keeps counting its attempts (and keeps its past ones, the discarded task
+   * among them): an attempt number names a create's callback URL, so it must never be used twice.
+   */
+  redo(from: number, prompt?: string, keepAttempts = false): void {
     for (const s of this.segments.slice(from - 1)) {
-      this.segments[s.index - 1] = pendingSegment(s.index, s.index === from && prompt ? prompt : s.prompt);
+      const fresh = pendingSegment(s.index, s.index === from && prompt ? prompt : s.prompt);
+      if (keepAttempts && s.attempts > 0) {
+        if (s.taskId) this.recordAttempt(s, { taskId: s.taskId, reason: `discarded by a redo from ${from}` });
+        Object.assign(fresh, {
+          attempts: s.attempts,
+          ...(s.pastAttempts ? { pastAttempts: s.pastAttempts } : {}),
+        });
+      }
+      this.segments[s.index - 1] = fresh;
     }
     this.publish();
   }

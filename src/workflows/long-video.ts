@@ -61,6 +61,9 @@ const CLASSIFY_TASK_FAILURES = 'classify-task-failures';
 /** A continue-as-new whose input the next run would refuse is not made: the chain goes on in this run. */
 const VALIDATE_NEXT_RUN = 'validate-next-run';
 
+/** A redo keeps counting a segment's attempts and forgets the discarded creates' callbacks. */
+const REDO_KEEPS_ATTEMPTS = 'redo-keeps-attempt-numbers';
+
 /** The longest backoff before resubmitting a segment whose task failed for a transient reason. */
 const MAX_RESUBMIT_BACKOFF_MS = 5 * 60_000;
 
@@ -144,7 +147,7 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
       redosWaiting++;
       try {
         await condition(() => !inFlight || inFlight.index < from);
-        chain.redo(from, prompt);
+        redo(from, prompt);
       } finally {
         redosWaiting--;
       }
@@ -183,6 +186,17 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
       nonRetryableErrorTypes: ['NotFoundError', 'UnauthorizedError'],
     },
   });
+
+  /**
+   * Discard segments `from`..end. Their next creates take new attempt numbers, and callbacks of the
+   * discarded creates are forgotten: the callback of a discarded task can never be taken for a new one.
+   */
+  function redo(from: number, prompt: string | undefined): void {
+    const keepAttempts = patched(REDO_KEEPS_ATTEMPTS);
+    chain.redo(from, prompt, keepAttempts);
+    if (!keepAttempts) return;
+    for (const [key, signal] of callbacks) if (signal.segment >= from) callbacks.delete(key);
+  }
 
   /** What one create for `segment` costs: a generation for the first, an extension after. */
   function costOf(segment: SegmentState): number {

@@ -15,9 +15,11 @@ import {
   taskFinishedSignal,
 } from '../src/workflows/definitions';
 import { nextRunInput } from '../src/workflows/chain-inputs';
+import { resumeClosedChain } from '../src/cli/control';
 import {
   INPUT,
   ScriptedProvider,
+  env,
   start,
   updateRejection,
   useTimeSkippingEnv,
@@ -142,4 +144,90 @@ test('after a redo a segment creates under a new attempt number: an old callback
   expect(attemptsOf2).toEqual([1, 2]);
   expect(result.segments[1]).toMatchObject({ taskId: `task-${redoCreate}`, attempts: 2 });
   expect(result.segments[2]!.taskId).not.toBe('task-3'); // segment 3 continues the new segment 2
+});
+
+/** A provider whose first create of segment 2 is held until `release` and then ends as `end` says. */
+function slowSecondSegment(end: 'answers' | 'ambiguous') {
+  const provider = new ScriptedProvider();
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const activities = provider.activities();
+  let entered = false;
+  provider.activities = () => ({
+    ...activities,
+    submitExtension: async (input: Parameters<typeof activities.submitExtension>[0]) => {
+      if (input.segment !== 2 || entered) return activities.submitExtension(input);
+      entered = true;
+      await held;
+      const made = await activities.submitExtension(input); // the provider makes (and charges) the task
+      if (end === 'answers') return made;
+      throw ApplicationFailure.create({
+        type: FailureTypes.AmbiguousCreate,
+        message: 'the create may have made a paid task whose id we do not have: HTTP 502 after sending',
+        nonRetryable: true,
+        details: [{ callbacks: true }],
+      });
+    },
+  });
+  return { provider, release, entered: () => entered };
+}
+
+test('cancel while a create is in flight: it finishes and is kept; resume awaits it, paying nothing', async () => {
+  const { provider, release, entered } = slowSecondSegment('answers');
+  const { cancelled, result } = await withWorkers(provider, async () => {
+    const handle = await start(FAST);
+    await waitFor(entered);
+    await handle.cancel();
+    await new Promise((r) => setTimeout(r, 500)); // the cancel is seen before the create answers
+    release();
+    const cancelled = await waitForProgress(handle, (p) => p.state === 'cancelled');
+    await resumeClosedChain(env.client, handle.workflowId);
+    const result = await waitForProgress(handle, (p) => p.state === 'completed');
+    return { cancelled, result };
+  });
+  expect(cancelled.segments[1]).toMatchObject({ state: 'generating', taskId: 'task-2' });
+  expect(cancelled.creditsSpent).toBe(24);
+  expect(provider.creates.map((c) => c.input.segment)).toEqual([1, 2, 3]); // segment 2 paid once
+  expect(result.segments.map((s) => s.taskId)).toEqual(['task-1', 'task-2', 'task-3']);
+  expect(result.creditsSpent).toBe(36);
+});
+
+test('a run that inherits a create whose answer never came waits for its callback, not paying again', async () => {
+  const { provider, release, entered } = slowSecondSegment('ambiguous');
+  const { cancelled, result } = await withWorkers(provider, async () => {
+    const handle = await start(FAST);
+    await waitFor(entered);
+    await handle.cancel();
+    await new Promise((r) => setTimeout(r, 500)); // the cancel is seen before the create answers
+    release();
+    const cancelled = await waitForProgress(handle, (p) => p.state === 'cancelled');
+    await resumeClosedChain(env.client, handle.workflowId);
+    // The provider's callback for that create (segment 2, attempt 1) reaches the new run.
+    await handle.signal(taskFinishedSignal, { ...provider.outcome(2), segment: 2, attempt: 1 });
+    const result = await waitForProgress(handle, (p) => p.state !== 'running');
+    return { cancelled, result };
+  });
+  expect(cancelled.segments[1]).toMatchObject({ state: 'submitting', attempts: 1 });
+  expect(result.state).toBe('completed');
+  expect(provider.creates.map((c) => c.input.segment)).toEqual([1, 2, 3]); // segment 2 paid once
+  expect(result.segments.map((s) => s.taskId)).toEqual(['task-1', 'task-2', 'task-3']);
+  expect(result.creditsSpent).toBe(36);
+});
+
+test('a create cancelled before it was sent made nothing: the segment is pending again', async () => {
+  const provider = new ScriptedProvider();
+  provider.pollNeverFinishes = true;
+  const progress = await withWorkers(
+    provider,
+    async () => {
+      // No provider worker polls the creates queue yet: segment 1's create waits, unsent, when cancelled.
+      const handle = await start({ ...FAST, prompts: ['a'] });
+      await waitForProgress(handle, (p) => p.segments[0]!.state === 'submitting');
+      await handle.cancel();
+      return waitForProgress(handle, (p) => p.state === 'cancelled');
+    },
+    { creates: false },
+  );
+  expect(progress.segments[0]).toMatchObject({ state: 'pending', attempts: 1 });
+  expect(provider.creates).toHaveLength(0);
 });

@@ -25,7 +25,8 @@ Stops new paid calls; the call in flight finishes and is kept. Resume with long-
 export const RESUME_USAGE = `long-video resume ID [--max-credits N] [--adopt-task TASK_ID]
 
 A paused chain goes on. A cancelled, failed or terminated chain starts a new run (same id) from its
-finished segments and the task in flight, if any: nothing finished is paid again.
+finished segments and the task in flight, if any: nothing finished is paid again, what was spent and the
+budget carry over, and a create whose answer never came is looked for (its callback) before any new one.
 --adopt-task: the chain paused because a create's answer was lost and you found that create's task on
 the provider's dashboard: the chain awaits that task instead of paying for a new one (it checks the
 task's prompt and parent first).`;
@@ -157,10 +158,12 @@ export async function resumeClosedChain(client: Client, id: string): Promise<Cha
 
 /**
  * What a new run may reuse: finished segments, and a task that was created and is generating (it is
- * awaited, not paid again). A create that was in flight when the run closed is submitted again.
+ * awaited, not paid again). A create whose answer never came (`submitting`) stays so: the new run treats
+ * it as an ambiguous create (it waits for that create's callback, then the never-pay-twice guard).
  */
 function keepWhatWasPaid(s: SegmentState): SegmentState {
-  if (s.state === 'succeeded' || (s.state === 'generating' && s.taskId)) return { ...s, failures: 0 };
+  if (s.state === 'succeeded' || (s.state === 'generating' && s.taskId) || s.state === 'submitting')
+    return { ...s, failures: 0 };
   const reset: SegmentState = {
     index: s.index,
     prompt: s.prompt,

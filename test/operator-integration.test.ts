@@ -156,6 +156,30 @@ test('a budget holds over cancel and resume; the spend reported is the ledger', 
   expect(await useStack().sim.admin.ledger()).toHaveLength(4);
 });
 
+test('cancel while a slow create is in flight, then resume: every segment is charged once', async () => {
+  // Every answer takes 3 s (a create's task exists from the start): segment 2 is caught \`submitting\`.
+  await useStack().sim.admin.setFaults({ slowProbability: 1, slowMs: 3_000 });
+  await useStack().cli(['start', '--aspect-ratio', '16:9', '--id', 'op-cancel-create', ...prompts(3)]);
+  await until('op-cancel-create', (s) => s.segments[1].state === 'submitting');
+  await useStack().cli(['cancel', 'op-cancel-create']);
+  const cancelled = await until('op-cancel-create', (s) => s.state === 'cancelled');
+  // The create sent before the cancel answered, and its task is the segment's.
+  expect(cancelled.segments[1]).toMatchObject({ state: 'generating', taskId: expect.any(String) });
+  expect(await useStack().sim.admin.ledger()).toHaveLength(2);
+  await useStack().sim.admin.setFaults({ slowProbability: 0 });
+
+  expect((await useStack().cli(['resume', 'op-cancel-create'])).code).toBe(0);
+  const done = await until('op-cancel-create', (s) => s.state === 'completed');
+  const ledger = await useStack().sim.admin.ledger();
+  expect(ledger).toHaveLength(3);
+  expect(done.segments[1].taskId).toBe(cancelled.segments[1].taskId);
+  expect(done.creditsSpent).toBe(ledger.reduce((sum, e) => sum + e.cost, 0));
+  expectChainOfCharges(
+    ledger,
+    done.segments.map((s: { taskId: string }) => s.taskId),
+  );
+});
+
 test('operator mistakes get clear errors', async () => {
   const cases: Array<[string[], RegExp]> = [
     [['resume', 'op-nothing'], /no chain with id op-nothing/],

@@ -120,6 +120,66 @@ test('resume of a cancelled chain starts a new run that pays nothing for what wa
   );
 });
 
+test('a budget holds over cancel and resume; the spend reported is the ledger', async () => {
+  const spent = async () => (await useStack().sim.admin.ledger()).reduce((sum, e) => sum + e.cost, 0);
+  const start = ['start', '--aspect-ratio', '16:9', '--id', 'op-budget', '--max-credits', '24'];
+  expect((await useStack().cli([...start, ...prompts(4)])).code).toBe(0);
+  const paused = await until('op-budget', (s) => s.state === 'paused');
+  expect(paused.reason).toMatch(/budget: segment 3 costs 12 credits and 24 of 24 are spent/);
+  await useStack().cli(['cancel', 'op-budget']);
+  await until('op-budget', (s) => s.state === 'cancelled');
+
+  // A new run of the closed chain: it has spent 24 already, so the cap of 24 stops it at once.
+  expect((await useStack().cli(['resume', 'op-budget'])).code).toBe(0);
+  const again = await until('op-budget', (s) => s.state !== 'running');
+  expect(again.state).toBe('paused');
+  expect(again.reason).toMatch(/budget: segment 3 costs 12 credits and 24 of 24 are spent/);
+  await new Promise((r) => setTimeout(r, 1500));
+  expect(await spent()).toBe(24);
+  expect((await statusOf('op-budget')).creditsSpent).toBe(24);
+
+  // A raised cap, cancelled again before it is used up: the next run keeps the raised cap, not the first.
+  await useStack().cli(['resume', 'op-budget', '--max-credits', '36']);
+  await until('op-budget', (s) => s.state === 'paused' && s.segmentsDone === 3);
+  await useStack().cli(['cancel', 'op-budget']);
+  await until('op-budget', (s) => s.state === 'cancelled');
+  await useStack().cli(['resume', 'op-budget']);
+  const third = await until('op-budget', (s) => s.state === 'paused');
+  expect(third.reason).toMatch(/budget: segment 4 costs 12 credits and 36 of 36 are spent/);
+  expect(await spent()).toBe(36);
+  expect(third.creditsSpent).toBe(36);
+
+  await useStack().cli(['resume', 'op-budget', '--max-credits', '48']);
+  const done = await until('op-budget', (s) => s.state === 'completed');
+  expect(await spent()).toBe(48);
+  expect(done.creditsSpent).toBe(48);
+  expect(await useStack().sim.admin.ledger()).toHaveLength(4);
+});
+
+test('cancel while a slow create is in flight, then resume: every segment is charged once', async () => {
+  // Every answer takes 3 s (a create's task exists from the start): segment 2 is caught \`submitting\`.
+  await useStack().sim.admin.setFaults({ slowProbability: 1, slowMs: 3_000 });
+  await useStack().cli(['start', '--aspect-ratio', '16:9', '--id', 'op-cancel-create', ...prompts(3)]);
+  await until('op-cancel-create', (s) => s.segments[1].state === 'submitting');
+  await useStack().cli(['cancel', 'op-cancel-create']);
+  const cancelled = await until('op-cancel-create', (s) => s.state === 'cancelled');
+  // The create sent before the cancel answered, and its task is the segment's.
+  expect(cancelled.segments[1]).toMatchObject({ state: 'generating', taskId: expect.any(String) });
+  expect(await useStack().sim.admin.ledger()).toHaveLength(2);
+  await useStack().sim.admin.setFaults({ slowProbability: 0 });
+
+  expect((await useStack().cli(['resume', 'op-cancel-create'])).code).toBe(0);
+  const done = await until('op-cancel-create', (s) => s.state === 'completed');
+  const ledger = await useStack().sim.admin.ledger();
+  expect(ledger).toHaveLength(3);
+  expect(done.segments[1].taskId).toBe(cancelled.segments[1].taskId);
+  expect(done.creditsSpent).toBe(ledger.reduce((sum, e) => sum + e.cost, 0));
+  expectChainOfCharges(
+    ledger,
+    done.segments.map((s: { taskId: string }) => s.taskId),
+  );
+});
+
 test('operator mistakes get clear errors', async () => {
   const cases: Array<[string[], RegExp]> = [
     [['resume', 'op-nothing'], /no chain with id op-nothing/],

@@ -3,6 +3,7 @@
  * races with a segment's completion, continue-as-new with the whole state, and a run seeded with the
  * state of an earlier one.
  */
+import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   type ChainProgress,
@@ -98,8 +99,11 @@ test('a redo of the segment in flight waits for its call, then discards it', asy
     await waitFor(() => provider.creates.length === 2); // segment 2 is generating
     const redone = await handle.executeUpdate(redoUpdate, { args: [{ from: 2, prompt: 'b2' }] });
     // Answered once segment 2's paid call had ended and was discarded; the only create after it is
-    // segment 2 again, with the new prompt.
-    expect(redone.segments[1]).toMatchObject({ state: 'pending', prompt: 'b2', attempts: 0 });
+    // segment 2 again, with the new prompt, under a new attempt number (its discarded task in the past).
+    expect(redone.segments[1]).toMatchObject({ state: 'pending', prompt: 'b2', attempts: 1 });
+    expect(redone.segments[1]!.pastAttempts).toEqual([
+      expect.objectContaining({ attempt: 1, taskId: 'task-2', reason: 'discarded by a redo from 2' }),
+    ]);
     expect(provider.creates.slice(2).map((c) => c.input.request.prompt)).toEqual(
       provider.creates.length > 2 ? ['b2'] : [],
     );
@@ -349,4 +353,38 @@ test('resume --adopt-task awaits the task an operator found instead of paying ag
   expect(result.segments[1]).toMatchObject({ adopted: true });
   expect(provider.creates).toHaveLength(3);
   expect(result.creditsSpent).toBe(3 * 12); // three 5 s 720p creates, the adopted one counted once
+});
+
+test('the budget and the spend go on over continue-as-new and redo', async () => {
+  const provider = new ScriptedProvider();
+  const input = { ...FAST, prompts: ['a', 'b', 'c', 'd'] };
+  /** Once `creates` creates were made and the chain has settled (no query while it continues as new: a
+   * query racing a continue-as-new was seen to hang for a minute on the time-skipping server). */
+  const settled = async (handle: WorkflowHandle, creates: number) => {
+    await waitFor(() => provider.creates.length === creates);
+    await new Promise((r) => setTimeout(r, 1_000));
+    return waitForProgress(handle, (p) => p.state !== 'running');
+  };
+  const result = await withWorkers(provider, async () => {
+    const options = { ...input.options, maxCredits: 24, continueAsNewEvery: 2 };
+    const handle = await start({ ...input, options });
+    // Segments 1 and 2 in run 1; run 2 carries the spend and the cap and pauses before segment 3.
+    const first = await settled(handle, 2);
+    expect(first).toMatchObject({ state: 'paused', run: 2, creditsSpent: 24, maxCredits: 24 });
+    await handle.executeUpdate(resumeUpdate, { args: [{ maxCredits: 36 }] });
+    const second = await settled(handle, 3);
+    expect(second).toMatchObject({ state: 'paused', run: 2, creditsSpent: 36, maxCredits: 36 });
+    expect(second.reason).toMatch(/segment 4 costs 12 credits and 36 of 36 are spent/);
+    // A redo pays again for what it discards: the spend keeps counting against the cap, and the raised
+    // cap goes on into run 3.
+    await handle.executeUpdate(redoUpdate, { args: [{ from: 3 }] });
+    await handle.executeUpdate(resumeUpdate, { args: [{ maxCredits: 48 }] });
+    const third = await settled(handle, 4);
+    expect(third).toMatchObject({ state: 'paused', run: 3, creditsSpent: 48, maxCredits: 48 });
+    expect(third.reason).toMatch(/segment 4 costs 12 credits and 48 of 48 are spent/);
+    await handle.executeUpdate(resumeUpdate, { args: [{ maxCredits: 60 }] });
+    return settled(handle, 5);
+  });
+  expect(result).toMatchObject({ state: 'completed', creditsSpent: 60, maxCredits: 60 });
+  expect(provider.creates).toHaveLength(5);
 });

@@ -4,7 +4,8 @@
  *
  * Never pay twice: a create heartbeats `sending` before the request and the task id the moment it
  * arrives. A retried attempt that finds a task id adopts it; one that finds `sending`, or nothing at all,
- * cannot know whether a task was made, and reports an ambiguous create instead of sending again.
+ * cannot know whether a task was made, and reports an ambiguous create instead of sending again. A create
+ * once sent is not aborted when its chain is cancelled: it finishes, and the chain keeps its task.
  */
 import { Context, sleep } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
@@ -67,7 +68,7 @@ export function createProviderActivities(deps: ProviderDeps) {
     try {
       taskId = await send(
         { ...input.request, ...(callBackUrl ? { callBackUrl } : {}) },
-        ctx.cancellationSignal,
+        abortedOnlyByStop(ctx),
       );
     } catch (err) {
       if (!(err instanceof RunwayError) || err.createOutcome === 'may-have-created') {
@@ -141,6 +142,19 @@ export function outcomeOf(detail: TaskDetail): TaskOutcome {
     failMsg: detail.failMsg,
   };
   return Object.fromEntries(Object.entries(outcome).filter(([, v]) => v !== undefined)) as TaskOutcome;
+}
+
+/**
+ * The signal a sent create obeys: a cancel of the chain lets it finish (the chain records its task, so a
+ * resumed chain awaits it instead of paying again); only a worker stopping, or an attempt the server has
+ * given up on, abandons it.
+ */
+function abortedOnlyByStop(ctx: Context): AbortSignal {
+  const controller = new AbortController();
+  ctx.cancelled.catch(() => {
+    if (!ctx.cancellationDetails?.cancelRequested) controller.abort();
+  });
+  return controller.signal;
 }
 
 function ambiguous(reason: string, callbacks: boolean): ApplicationFailure {

@@ -154,6 +154,7 @@ export function chainSummary(workflowId: string, progress: ChainProgress) {
     segmentsDone: progress.segmentsDone,
     segmentsTotal: progress.segmentsTotal,
     creditsSpent: progress.creditsSpent,
+    maxCredits: progress.maxCredits ?? null,
     outputs: {
       video: progress.outputs?.video ?? null,
       manifest: progress.outputs?.manifest ?? null,

@@ -10,6 +10,7 @@ import {
   type SegmentState,
   WORKFLOW_TASK_QUEUE,
   appendUpdate,
+  parseLongVideoInput,
   pauseUpdate,
   redoUpdate,
   resumeUpdate,
@@ -24,7 +25,8 @@ Stops new paid calls; the call in flight finishes and is kept. Resume with long-
 export const RESUME_USAGE = `long-video resume ID [--max-credits N] [--adopt-task TASK_ID]
 
 A paused chain goes on. A cancelled, failed or terminated chain starts a new run (same id) from its
-finished segments and the task in flight, if any: nothing finished is paid again.
+finished segments and the task in flight, if any: nothing finished is paid again, what was spent and the
+budget carry over, and a create whose answer never came is looked for (its callback) before any new one.
 --adopt-task: the chain paused because a create's answer was lost and you found that create's task on
 the provider's dashboard: the chain awaits that task instead of paying for a new one (it checks the
 task's prompt and parent first).`;
@@ -114,7 +116,10 @@ export async function resumeCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** Start a new run of a closed chain, seeded with what its last run finished; answers that progress. */
+/**
+ * Start a new run of a closed chain, seeded with what its last run finished, what it spent and its budget;
+ * answers that progress.
+ */
 export async function resumeClosedChain(client: Client, id: string): Promise<ChainProgress> {
   const handle = client.workflow.getHandle(id);
   const progress = await chainProgress(client, id);
@@ -124,27 +129,41 @@ export async function resumeClosedChain(client: Client, id: string): Promise<Cha
   if (!payload) throw new Error(`cannot read the input of ${id}'s last run`);
   const input = defaultPayloadConverter.fromPayload<LongVideoInput>(payload);
   const segments = progress.segments.map(keepWhatWasPaid);
+  const next = {
+    ...input,
+    prompts: segments.map((s) => s.prompt),
+    // The spend and the cap go on over the chain's whole life: the cap is the latest one in force
+    // (`resume --max-credits` raises it inside a run), and what was spent counts against it.
+    options: { ...input.options, maxCredits: progress.maxCredits ?? input.options?.maxCredits },
+    carry: {
+      segments,
+      startedAt: progress.startedAt,
+      creditsSpent: progress.creditsSpent,
+      runs: progress.run,
+    },
+  } satisfies LongVideoInput;
+  try {
+    parseLongVideoInput(next); // the new run would refuse it: say so here, and start nothing
+  } catch (err) {
+    throw new UsageError(`${id} cannot be resumed: ${(err as Error).message}`);
+  }
   await client.workflow.start('longVideo', {
     taskQueue: started?.taskQueue?.name ?? WORKFLOW_TASK_QUEUE,
     workflowId: id,
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-    args: [
-      {
-        ...input,
-        prompts: segments.map((s) => s.prompt),
-        carry: { segments, startedAt: progress.startedAt, runs: progress.run },
-      } satisfies LongVideoInput,
-    ],
+    args: [next],
   });
   return { ...progress, segments, state: 'running', reason: undefined, paused: undefined };
 }
 
 /**
  * What a new run may reuse: finished segments, and a task that was created and is generating (it is
- * awaited, not paid again). A create that was in flight when the run closed is submitted again.
+ * awaited, not paid again). A create whose answer never came (`submitting`) stays so: the new run treats
+ * it as an ambiguous create (it waits for that create's callback, then the never-pay-twice guard).
  */
 function keepWhatWasPaid(s: SegmentState): SegmentState {
-  if (s.state === 'succeeded' || (s.state === 'generating' && s.taskId)) return { ...s, failures: 0 };
+  if (s.state === 'succeeded' || (s.state === 'generating' && s.taskId) || s.state === 'submitting')
+    return { ...s, failures: 0 };
   const reset: SegmentState = {
     index: s.index,
     prompt: s.prompt,

@@ -4,7 +4,13 @@
  */
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import { Prompt } from '../runway/schemas';
-import { type ResolvedInput, parseLongVideoInput } from './definitions';
+import {
+  type ChainCarry,
+  type LongVideoInput,
+  MAX_SEGMENTS,
+  type ResolvedInput,
+  parseLongVideoInput,
+} from './definitions';
 
 export function validate(rawInput: unknown): ResolvedInput {
   try {
@@ -29,6 +35,41 @@ export function checkPrompts(prompts: unknown): void {
   for (const p of prompts) {
     const parsed = Prompt.safeParse(p);
     if (!parsed.success) reject(parsed.error.issues[0]?.message ?? 'invalid prompt');
+  }
+}
+
+/** An append's prompts, and room for them: the chain never grows past what a next run can carry. */
+export function checkAppend(segments: number, prompts: unknown): void {
+  checkPrompts(prompts);
+  const adding = (prompts as unknown[]).length;
+  if (segments + adding > MAX_SEGMENTS) {
+    reject(
+      `a chain has at most ${MAX_SEGMENTS} segments: this one has ${segments}, so at most ` +
+        `${MAX_SEGMENTS - segments} more can be appended (not ${adding}); start another chain for the rest`,
+    );
+  }
+}
+
+/**
+ * The input of the run that continues this one (continue-as-new), and why it would not be accepted, if it
+ * would not: a next run that fails its own input check would end the chain.
+ */
+export function nextRunInput(
+  input: ResolvedInput,
+  carry: ChainCarry,
+  maxCredits: number | undefined,
+): { next: LongVideoInput; problem?: string } {
+  const next: LongVideoInput = {
+    ...input,
+    prompts: carry.segments.map((s) => s.prompt),
+    carry,
+    options: { ...input.options, maxCredits },
+  };
+  try {
+    parseLongVideoInput(next);
+    return { next };
+  } catch (err) {
+    return { next, problem: (err as Error).message };
   }
 }
 

@@ -42,6 +42,8 @@ export class ChainView {
   private updatedAt: string;
   private publishedAttributes?: string;
   creditsSpent: number;
+  /** The cap on `creditsSpent` in force: the input's `--max-credits`, raised by `resume --max-credits`. */
+  maxCredits?: number;
   outputs?: ChainOutputs;
 
   constructor(input: ResolvedInput) {
@@ -52,6 +54,7 @@ export class ChainView {
     this.paused = carry?.paused;
     this.startedAt = carry?.startedAt ?? now();
     this.creditsSpent = carry?.creditsSpent ?? 0;
+    this.maxCredits = input.options.maxCredits;
     this.run = (carry?.runs ?? 0) + 1;
     this.updatedAt = this.startedAt;
     this.publish();
@@ -64,6 +67,7 @@ export class ChainView {
       ...(this.paused ? { paused: { ...this.paused } } : {}),
       run: this.run,
       creditsSpent: this.creditsSpent,
+      ...(this.maxCredits !== undefined ? { maxCredits: this.maxCredits } : {}),
       ...(this.outputs ? { outputs: { ...this.outputs } } : {}),
       segmentsDone: this.done(),
       segmentsTotal: this.segments.length,
@@ -185,10 +189,22 @@ export class ChainView {
     this.publish();
   }
 
-  /** Forget segments `from`..end (they will be generated again), optionally with a new prompt for `from`. */
-  redo(from: number, prompt?: string): void {
+  /**
+   * Forget segments `from`..end (they will be generated again), optionally with a new prompt for `from`.
+   * With `keepAttempts`, each keeps counting its attempts (and keeps its past ones, the discarded task
+   * among them): an attempt number names a create's callback URL, so it must never be used twice.
+   */
+  redo(from: number, prompt?: string, keepAttempts = false): void {
     for (const s of this.segments.slice(from - 1)) {
-      this.segments[s.index - 1] = pendingSegment(s.index, s.index === from && prompt ? prompt : s.prompt);
+      const fresh = pendingSegment(s.index, s.index === from && prompt ? prompt : s.prompt);
+      if (keepAttempts && s.attempts > 0) {
+        if (s.taskId) this.recordAttempt(s, { taskId: s.taskId, reason: `discarded by a redo from ${from}` });
+        Object.assign(fresh, {
+          attempts: s.attempts,
+          ...(s.pastAttempts ? { pastAttempts: s.pastAttempts } : {}),
+        });
+      }
+      this.segments[s.index - 1] = fresh;
     }
     this.publish();
   }
@@ -229,7 +245,8 @@ export class ChainView {
     // of its own. Current details are not a history command: no patch is needed to change them.
     const why = this.reason ?? this.paused?.reason;
     const who = this.paused ? ` (paused by ${mdText(this.paused.by, 100)} at ${this.paused.at})` : '';
-    const head = `**${state}**${why ? `: ${mdText(why, 1000)}` : ''}${who} · ${this.done()} of ${this.segments.length} segments · run ${this.run} · ${this.creditsSpent} credits`;
+    const cap = this.maxCredits !== undefined ? ` of ${this.maxCredits}` : '';
+    const head = `**${state}**${why ? `: ${mdText(why, 1000)}` : ''}${who} · ${this.done()} of ${this.segments.length} segments · run ${this.run} · ${this.creditsSpent}${cap} credits`;
     const links = [
       this.outputs?.report && `[report](${fileUrl(this.outputs.report)})`,
       this.outputs?.video && `[video](${fileUrl(this.outputs.video)})`,

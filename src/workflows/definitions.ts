@@ -122,9 +122,12 @@ export const ChainCarry = z.object({
 });
 export type ChainCarry = z.infer<typeof ChainCarry>;
 
+/** The most segments a chain may have: every run carries them all in its input. */
+export const MAX_SEGMENTS = 1000;
+
 export const LongVideoInput = z
   .object({
-    prompts: z.array(Prompt).min(1, 'at least one prompt is needed').max(1000),
+    prompts: z.array(Prompt).min(1, 'at least one prompt is needed').max(MAX_SEGMENTS),
     duration: Duration.default(5),
     quality: Quality.default('720p'),
     aspectRatio: AspectRatio.optional(),
@@ -161,8 +164,10 @@ export interface ChainProgress {
   paused?: PauseState;
   /** Which run of the workflow this is (continue-as-new starts a new one). */
   run: number;
-  /** Credits of every create this chain has made (by the price table). */
+  /** Credits of every create this chain has made (by the price table), over all its runs. */
   creditsSpent: number;
+  /** The cap in force (`--max-credits`, or the latest `resume --max-credits`), carried to every new run. */
+  maxCredits?: number;
   /** Absolute paths of the deliverables, once made (preview: the segments so far). */
   outputs?: ChainOutputs;
   segmentsDone: number;

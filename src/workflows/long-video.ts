@@ -6,7 +6,10 @@
  * long chains continue as new runs with their whole state.
  */
 import {
+  ActivityCancellationType,
+  type ActivityOptions,
   ApplicationFailure,
+  CancelledFailure,
   CancellationScope,
   ContinueAsNew,
   allHandlersFinished,
@@ -14,6 +17,7 @@ import {
   patched,
   continueAsNew,
   isCancellation,
+  log,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -25,9 +29,11 @@ import { type TaskFailureKind, classifyTaskFailure } from '../runway/task-failur
 import { ChainView } from './chain-view';
 import {
   applicationFailure,
+  checkAppend,
   checkPrompts,
   extendRequest,
   generateRequest,
+  nextRunInput,
   reject,
   validate,
 } from './chain-inputs';
@@ -54,6 +60,18 @@ type DeliverableActivities = ReturnType<typeof createDeliverableActivities>;
 const POLL_BEHIND_CALLBACK = 'poll-behind-callback';
 /** A failed task is resubmitted only when its reason is transient, after a backoff; others pause. */
 const CLASSIFY_TASK_FAILURES = 'classify-task-failures';
+
+/** A continue-as-new whose input the next run would refuse is not made: the chain goes on in this run. */
+const VALIDATE_NEXT_RUN = 'validate-next-run';
+
+/** A redo keeps counting a segment's attempts and forgets the discarded creates' callbacks. */
+const REDO_KEEPS_ATTEMPTS = 'redo-keeps-attempt-numbers';
+
+/**
+ * A cancel of the chain waits for a create already sent (and keeps its task); a create not yet sent is
+ * cancelled. A run that inherits a create whose answer never came treats it as an ambiguous create.
+ */
+const CANCEL_LETS_CREATES_FINISH = 'cancel-lets-creates-finish';
 
 /** The longest backoff before resubmitting a segment whose task failed for a transient reason. */
 const MAX_RESUBMIT_BACKOFF_MS = 5 * 60_000;
@@ -86,8 +104,8 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
   /** Redo requests waiting for the in-flight call to end; no new call starts meanwhile. */
   let redosWaiting = 0;
   let segmentsThisRun = 0;
-  /** The most this chain may spend, in credits; raised by `resume --max-credits`. */
-  let budget = input.options.maxCredits;
+  /** Why this run cannot hand over to a next one (its input would be refused), once found. */
+  let cannotContinueAsNew: string | undefined;
   /** Archives under way (the chain does not wait for them) and the ones that failed. */
   const archiving = new Map<number, Promise<void>>();
   const archiveFailures = new Map<number, string>();
@@ -109,7 +127,7 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
   setHandler(
     resumeUpdate,
     ({ maxCredits, adoptTaskId }) => {
-      if (maxCredits !== undefined) budget = maxCredits;
+      if (maxCredits !== undefined) chain.maxCredits = maxCredits;
       if (adoptTaskId) {
         const segment = chain.next()!;
         chain.adopt(segment, adoptTaskId);
@@ -138,7 +156,7 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
       redosWaiting++;
       try {
         await condition(() => !inFlight || inFlight.index < from);
-        chain.redo(from, prompt);
+        redo(from, prompt);
       } finally {
         redosWaiting--;
       }
@@ -159,14 +177,20 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
       chain.append(prompts);
       return chain.progress();
     },
-    { validator: ({ prompts }) => checkPrompts(prompts) },
+    { validator: ({ prompts }) => checkAppend(chain.segments.length, prompts) },
   );
 
-  const { submitGeneration, submitExtension } = proxyActivities<ProviderActivities>({
+  const createOptions: ActivityOptions = {
     taskQueue: PROVIDER_TASK_QUEUE,
     startToCloseTimeout: input.options.providerCallTimeoutMs,
     // Only refusals that created nothing come back as retryable (429, maintenance, connection refused).
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m' },
+  };
+  const abandonedCreates = proxyActivities<ProviderActivities>(createOptions);
+  /** A chain's cancel asks these to stop and waits for their end: a create already sent answers. */
+  const awaitedCreates = proxyActivities<ProviderActivities>({
+    ...createOptions,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   });
   const { awaitTaskResult } = proxyActivities<ProviderActivities>({
     taskQueue: PROVIDER_READ_TASK_QUEUE,
@@ -177,6 +201,17 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
       nonRetryableErrorTypes: ['NotFoundError', 'UnauthorizedError'],
     },
   });
+
+  /**
+   * Discard segments `from`..end. Their next creates take new attempt numbers, and callbacks of the
+   * discarded creates are forgotten: the callback of a discarded task can never be taken for a new one.
+   */
+  function redo(from: number, prompt: string | undefined): void {
+    const keepAttempts = patched(REDO_KEEPS_ATTEMPTS);
+    chain.redo(from, prompt, keepAttempts);
+    if (!keepAttempts) return;
+    for (const [key, signal] of callbacks) if (signal.segment >= from) callbacks.delete(key);
+  }
 
   /** What one create for `segment` costs: a generation for the first, an extension after. */
   function costOf(segment: SegmentState): number {
@@ -198,6 +233,7 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
   ): Promise<{ taskId: string; attempt: number; callbacks: boolean }> {
     const previousTaskId = chain.previousTaskId(segment);
     const cost = costOf(segment);
+    const budget = chain.maxCredits;
     if (budget !== undefined && chain.creditsSpent + cost > budget) {
       throw new PauseChain(
         `budget: segment ${segment.index} costs ${cost} credits and ${chain.creditsSpent} of ${budget} are spent; ` +
@@ -208,6 +244,8 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
     chain.submitting(segment, attempt);
     const target = { workflowId: workflowInfo().workflowId, segment: segment.index, attempt };
     const label = `${previousTaskId ? 'extend' : 'generate'} ${segment.index}/${chain.segments.length}`;
+    const awaited = patched(CANCEL_LETS_CREATES_FINISH);
+    const { submitGeneration, submitExtension } = awaited ? awaitedCreates : abandonedCreates;
     let result: SubmitResult;
     try {
       result = previousTaskId
@@ -219,31 +257,59 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
           ]);
     } catch (err) {
       const failure = applicationFailure(err);
+      if (awaited && CancellationScope.current().consideredCancelled) throw cancelledCreate(segment, err);
       if (failure?.type === FailureTypes.InsufficientCredits) {
         throw new PauseChain(`out of credits: ${failure.message}`, 'provider (402)');
       }
       if (failure?.type !== FailureTypes.AmbiguousCreate) throw err;
       const [{ callbacks: usesCallbacks }] = failure.details as [{ callbacks: boolean }];
-      const key = `${segment.index}:${attempt}`;
-      const isOurs = () => {
-        const c = callbacks.get(key);
-        return c !== undefined && isSegmentsTask(c, segment, previousTaskId);
-      };
-      if (usesCallbacks && (await condition(isOurs, input.options.callbackGraceMs))) {
-        chain.charged(cost);
-        return { taskId: callbacks.get(key)!.taskId, attempt, callbacks: true }; // the task exists after all: adopt it
-      }
-      if (input.options.ambiguousCreatePolicy === 'resubmit') return submit(segment, attempt + 1);
-      throw new PauseChain(
-        `segment ${segment.index}: ${failure.message}. No callback arrived within ` +
-          `${input.options.callbackGraceMs} ms; look on the provider's dashboard for a task with prompt ` +
-          `"${segment.prompt.slice(0, 60)}": if it is there, resume with --adopt-task TASK_ID; ` +
-          'if not, a plain resume submits the segment again.',
-        'never-pay-twice guard',
-      );
+      return awaitAmbiguousCreate(segment, attempt, failure.message, usesCallbacks);
     }
     chain.charged(cost);
     return { taskId: result.taskId, attempt, callbacks: result.callbacks };
+  }
+
+  /**
+   * A create of `segment` whose answer was lost may have made a paid task: wait `callbackGraceMs` for that
+   * attempt's callback and adopt its task; if none comes, the policy decides (pause, or pay again).
+   */
+  async function awaitAmbiguousCreate(
+    segment: SegmentState,
+    attempt: number,
+    why: string,
+    usesCallbacks: boolean,
+  ): Promise<{ taskId: string; attempt: number; callbacks: boolean }> {
+    const key = `${segment.index}:${attempt}`;
+    const isOurs = () => {
+      const c = callbacks.get(key);
+      return c !== undefined && isSegmentsTask(c, segment, chain.previousTaskId(segment));
+    };
+    if (usesCallbacks && (await condition(isOurs, input.options.callbackGraceMs))) {
+      chain.charged(costOf(segment));
+      return { taskId: callbacks.get(key)!.taskId, attempt, callbacks: true }; // the task exists after all: adopt it
+    }
+    if (input.options.ambiguousCreatePolicy === 'resubmit') return submit(segment, attempt + 1);
+    throw new PauseChain(
+      `segment ${segment.index}: ${why}. No callback arrived within ` +
+        `${input.options.callbackGraceMs} ms; look on the provider's dashboard for a task with prompt ` +
+        `"${segment.prompt.slice(0, 60)}": if it is there, resume with --adopt-task TASK_ID; ` +
+        'if not, a plain resume submits the segment again.',
+      'never-pay-twice guard',
+    );
+  }
+
+  /**
+   * The chain is being cancelled and `segment`'s create ended without a task. A create cancelled before it
+   * ran, or refused, made nothing: the segment is pending again. Any other end (an ambiguous answer, a
+   * time-out) leaves it `submitting`, which the chain's next run treats as an ambiguous create.
+   */
+  function cancelledCreate(segment: SegmentState, err: unknown): CancelledFailure {
+    const failure = applicationFailure(err);
+    const madeNothing = isCancellation(err) || (failure && failure.type !== FailureTypes.AmbiguousCreate);
+    if (madeNothing) chain.notSubmitted(segment, 'the chain was cancelled before this create made a task');
+    return err instanceof CancelledFailure
+      ? err
+      : new CancelledFailure('cancelled while a create was in flight');
   }
 
   /**
@@ -418,13 +484,22 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
     try {
       // A task created by an earlier run is awaited, never paid again.
       const carried = segment.state === 'generating' && segment.taskId;
+      // A create an earlier run sent and never heard back from: it may have made a task.
+      const unanswered = !carried && segment.state === 'submitting' && patched(CANCEL_LETS_CREATES_FINISH);
       const {
         taskId,
         attempt,
         callbacks: expectCallback,
       } = carried
         ? { taskId: segment.taskId!, attempt: segment.attempts, callbacks: false }
-        : await submit(segment, segment.attempts + 1);
+        : unanswered
+          ? await awaitAmbiguousCreate(
+              segment,
+              segment.attempts,
+              `the create sent by an earlier run of the chain (attempt ${segment.attempts}) never answered`,
+              true,
+            )
+          : await submit(segment, segment.attempts + 1);
       chain.generating(segment, taskId);
       const outcome = segment.adopted
         ? await awaitAdopted(segment, taskId)
@@ -513,15 +588,17 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
         if (chain.next()) continue;
         break;
       }
-      if (workflowInfo().continueAsNewSuggested || segmentsThisRun >= input.options.continueAsNewEvery) {
+      if (
+        !cannotContinueAsNew &&
+        (workflowInfo().continueAsNewSuggested || segmentsThisRun >= input.options.continueAsNewEvery)
+      ) {
         await Promise.all([...archiving.values()]); // their results travel in the carried state
         await condition(allHandlersFinished);
-        return await continueAsNew<typeof longVideo>({
-          ...input,
-          prompts: chain.segments.map((s) => s.prompt),
-          carry: chain.carry(),
-          options: { ...input.options, maxCredits: budget },
-        });
+        const { next, problem } = nextRunInput(input, chain.carry(), chain.maxCredits);
+        if (!problem || !patched(VALIDATE_NEXT_RUN)) return await continueAsNew<typeof longVideo>(next);
+        cannotContinueAsNew = problem;
+        log.warn('the chain goes on in this run: its next run would refuse its input', { problem });
+        continue;
       }
       try {
         await runSegment(segment);

@@ -176,20 +176,29 @@ export function useTimeSkippingEnv(): void {
   afterAll(() => env?.teardown());
 }
 
-/** Run `fn` while a workflow worker and a provider worker backed by `provider` are up. */
-export async function withWorkers<T>(provider: ScriptedProvider, fn: () => Promise<T>): Promise<T> {
+/**
+ * Run `fn` while a workflow worker and provider workers backed by `provider` are up (`creates: false`:
+ * nobody takes creates, which stay queued).
+ */
+export async function withWorkers<T>(
+  provider: ScriptedProvider,
+  fn: () => Promise<T>,
+  { creates = true } = {},
+): Promise<T> {
   const workflows = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: WORKFLOW_TASK_QUEUE,
     workflowBundle: bundle,
     activities: provider.deliverables(),
   });
-  const [creates, reads] = await Promise.all(
-    [PROVIDER_TASK_QUEUE, PROVIDER_READ_TASK_QUEUE].map((taskQueue) =>
+  const queues = creates ? [PROVIDER_TASK_QUEUE, PROVIDER_READ_TASK_QUEUE] : [PROVIDER_READ_TASK_QUEUE];
+  const providers = await Promise.all(
+    queues.map((taskQueue) =>
       Worker.create({ connection: env.nativeConnection, taskQueue, activities: provider.activities() }),
     ),
   );
-  return workflows.runUntil(creates!.runUntil(reads!.runUntil(fn)));
+  const run = providers.reduce((inner, worker) => () => worker.runUntil(inner), fn);
+  return workflows.runUntil(run());
 }
 
 let ids = 0;

@@ -8,7 +8,13 @@ import { type RunningReceiver, startCallbackReceiver } from '../src/receiver/ser
 import { callbackUrl } from '../src/receiver/tokens';
 import { type RunningDevServer, startDevServer } from '../src/temporal/dev-server';
 import type { TaskFinishedSignal } from '../src/workflows/definitions';
-import { type TestSimulator, eventually, finishedTask, startTestSimulator } from './support/simulator';
+import {
+  type TestSimulator,
+  eventually,
+  finishedTask,
+  startTestSimulator,
+  waitForState,
+} from './support/simulator';
 
 jest.setTimeout(120_000);
 
@@ -87,19 +93,64 @@ test('a signed callback with our token becomes a signal carrying what the provid
   expect(signal!.videoUrl).toBe(`${t.sim.url}/files/${taskId}.mp4`);
 });
 
-test('duplicates are harmless: the same signal again', async () => {
+test('a callback URL is single-use: 1,000 replays signal once and read the provider once', async () => {
   await idleChain('rcv-dup');
   const taskId = await finishedTask(t.client, 'a bell rings');
-  for (let i = 0; i < 2; i++) {
-    expect(
-      (await post(urlFor('rcv-dup'), bodyFor(taskId), callbackSignatureHeaders(HMAC, taskId))).status,
-    ).toBe(200);
+  const reads = async () => (await t.admin.stats()).requests['record-detail']?.['200'] ?? 0;
+  const before = await reads();
+  const headers = callbackSignatureHeaders(HMAC, taskId);
+  for (let i = 0; i < 1000; i += 50) {
+    const batch = Array.from({ length: 50 }, () => post(urlFor('rcv-dup'), bodyFor(taskId), headers));
+    expect((await Promise.all(batch)).map((r) => r.status)).toEqual(Array(50).fill(200));
   }
-  const all = await eventually(async () => {
-    const s = await signals('rcv-dup');
-    return s.length === 2 ? s : undefined;
+  await receiver.idle();
+  expect(await signals('rcv-dup')).toHaveLength(1);
+  expect((await reads()) - before).toBe(1);
+  expect(logs.filter((l) => l.includes('rcv-dup') && l.includes('repeated: ignored'))).toHaveLength(999);
+});
+
+test('a URL whose callback came to nothing (task not finished yet) can be used again', async () => {
+  await idleChain('rcv-again');
+  const taskId = await t.client.generate({
+    prompt: 'soon',
+    duration: 5,
+    quality: '720p',
+    aspectRatio: '1:1',
   });
-  expect(all[0]).toEqual(all[1]);
+  const headers = () => callbackSignatureHeaders(HMAC, taskId);
+  expect((await post(urlFor('rcv-again'), bodyFor(taskId), headers())).status).toBe(200);
+  await receiver.idle();
+  expect(await signals('rcv-again')).toEqual([]);
+  await waitForState(t.client, taskId);
+  expect((await post(urlFor('rcv-again'), bodyFor(taskId), headers())).status).toBe(200);
+  await receiver.idle();
+  expect(await signals('rcv-again')).toHaveLength(1);
+});
+
+test("the receiver's provider reads keep to the read budget", async () => {
+  const paced = await startCallbackReceiver({
+    host: '127.0.0.1',
+    port: 0,
+    secret: SECRET,
+    provider: t.client,
+    readsPerSecond: 4,
+    workflows: client.workflow,
+  });
+  try {
+    await idleChain('rcv-paced');
+    const taskId = await finishedTask(t.client, 'a bell rings');
+    const started = Date.now();
+    // Eight distinct URLs (attempts 1..8): each is read once, at most 4 a second.
+    const urls = Array.from({ length: 8 }, (_, i) =>
+      callbackUrl(paced.url, SECRET, { workflowId: 'rcv-paced', segment: 1, attempt: i + 1 }),
+    );
+    await Promise.all(urls.map((u) => post(u, bodyFor(taskId))));
+    await paced.idle();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(7 * 250 - 20); // 8 reads spaced 250 ms apart
+    expect(await signals('rcv-paced')).toHaveLength(8);
+  } finally {
+    await paced.close();
+  }
 });
 
 test('forged, cross-workflow, unsigned, stale or malformed callbacks signal nothing', async () => {

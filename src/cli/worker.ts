@@ -50,6 +50,7 @@ export async function startReceiverFor(
       apiKey: providerApiKey(config),
       timeoutMs: config.RUNWAY_TIMEOUT_MS,
     }),
+    readsPerSecond: config.PROVIDER_READS_PER_SECOND,
     workflows: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }).workflow,
     log,
   }).catch(async (err: unknown) => {

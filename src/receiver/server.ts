@@ -2,7 +2,8 @@
  * The callback receiver: the provider POSTs here when a task finishes. A callback is only a hint: once
  * its URL's capability token (and the provider's signature, when the account signs) checks out, we answer
  * 2xx at once, re-fetch the task from the provider, and signal the workflow with what the provider says.
- * Forged or unknown URLs get 401 and signal nothing; duplicates are harmless.
+ * Forged or unknown URLs get 401 and signal nothing. Each URL is used once: a repeat (a replay, or the
+ * provider's duplicate) gets 200 and neither reads nor signals, and reads are paced to the read budget.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { WorkflowNotFoundError, type WorkflowClient } from '@temporalio/client';
@@ -12,6 +13,7 @@ import { parseCallback, verifyCallbackSignature } from '../runway/callbacks';
 import type { RunwayClient } from '../runway/client';
 import { RunwayError } from '../runway/errors';
 import { taskFinishedSignal } from '../workflows/definitions';
+import { ReadPacer, UsedCallbackUrls } from './callback-guards';
 import { type CallbackTarget, verifyCallbackPath } from './tokens';
 
 export interface ReceiverOptions {
@@ -22,6 +24,8 @@ export interface ReceiverOptions {
   /** The provider's webhook HMAC key, when the account signs callbacks. */
   webhookHmacKey?: string;
   provider: RunwayClient;
+  /** The provider reads a second this receiver may make (the workers' PROVIDER_READS_PER_SECOND); none: no limit. */
+  readsPerSecond?: number;
   workflows: WorkflowClient;
   log?: (line: string) => void;
 }
@@ -42,6 +46,8 @@ const isFinal = (err: unknown) => err instanceof WorkflowNotFoundError;
 export async function startCallbackReceiver(options: ReceiverOptions): Promise<RunningReceiver> {
   const log = options.log ?? (() => undefined);
   const pending = new Set<Promise<void>>();
+  const usedUrls = new UsedCallbackUrls();
+  const reads = new ReadPacer(options.readsPerSecond);
   let closing = false;
   const server = http.createServer((req, res) => {
     accept(req, res).then(
@@ -101,9 +107,17 @@ export async function startCallbackReceiver(options: ReceiverOptions): Promise<R
       }
     }
     sendJson(res, 200, { received: true });
+    // A callback URL is single-use: a replay (or the provider's duplicate) reads and signals nothing.
+    const key = `${target.workflowId}/${target.segment}/${target.attempt}`;
+    if (!usedUrls.take(key)) {
+      log(`callback for ${target.workflowId} segment ${target.segment} repeated: ignored`);
+      return undefined;
+    }
     // The callback's own failure code and message fill in what record-detail leaves out.
     const reported = payload.code === 200 ? {} : { failCode: String(payload.code), failMsg: payload.msg };
-    return () => signalFromProvider(target, taskId, reported);
+    return async () => {
+      if (!(await signalFromProvider(target, taskId, reported))) usedUrls.giveBack(key);
+    };
   }
 
   function reject(res: ServerResponse, target: CallbackTarget, status: number, reason: string): undefined {
@@ -112,18 +126,22 @@ export async function startCallbackReceiver(options: ReceiverOptions): Promise<R
     return undefined;
   }
 
+  /** Confirm the task with the provider and signal the chain; answers whether it signalled. */
   async function signalFromProvider(
     target: CallbackTarget,
     taskId: string,
     reported: { failCode?: string; failMsg?: string },
-  ): Promise<void> {
+  ): Promise<boolean> {
     try {
       // For a create whose answer was lost, this callback is the only way to learn the task's id: a
       // failed read or an unreachable Temporal server is retried for a while before the hint is dropped.
-      const detail = await retryTransient(() => options.provider.recordDetail(taskId));
+      const detail = await retryTransient(async () => {
+        await reads.turn();
+        return options.provider.recordDetail(taskId);
+      });
       if (detail.state !== 'success' && detail.state !== 'fail') {
         log(`callback for task ${taskId} ignored: the provider says it is ${detail.state}`);
-        return;
+        return false;
       }
       await retryTransient(() =>
         options.workflows.getHandle(target.workflowId).signal(taskFinishedSignal, {
@@ -134,9 +152,11 @@ export async function startCallbackReceiver(options: ReceiverOptions): Promise<R
         }),
       );
       log(`callback: ${target.workflowId} segment ${target.segment} task ${taskId} ${detail.state}`);
+      return true;
     } catch (err) {
       // A poll still finds a task whose id the workflow has: a lost hint then only costs time.
       log(`callback for ${target.workflowId} task ${taskId} not signalled: ${(err as Error).message}`);
+      return false;
     }
   }
 

@@ -146,6 +146,41 @@ test('after a redo a segment creates under a new attempt number: an old callback
   expect(result.segments[2]!.taskId).not.toBe('task-3'); // segment 3 continues the new segment 2
 });
 
+test("cancel while an adopted task is awaited: the task stays the segment's, paid once; a resume awaits it", async () => {
+  // R5 (seed 383878): the runbook adopted a lost create's task, the chain was cancelled while awaiting it;
+  // the cancel was taken for "the adopted task cannot be awaited": uncharged and forgotten, paid again.
+  const provider = new ScriptedProvider();
+  provider.pollNeverFinishes = true;
+  provider.onCreate = (n) => {
+    if (n > 1) return;
+    throw ApplicationFailure.create({
+      type: FailureTypes.AmbiguousCreate,
+      message: 'HTTP 500 after the create was sent',
+      nonRetryable: true,
+      details: [{ callbacks: true }],
+    });
+  };
+  const input = { ...FAST, options: { ...FAST.options, callbackGraceMs: 1_000 } };
+  const { cancelled, result } = await withWorkers(provider, async () => {
+    const handle = await start(input);
+    await waitForProgress(handle, (p) => p.paused?.by === 'never-pay-twice guard');
+    await handle.executeUpdate(resumeUpdate, { args: [{ adoptTaskId: 'task-1' }] });
+    const polls = provider.polls;
+    await waitFor(() => provider.polls > polls);
+    await handle.cancel();
+    const cancelled = await waitForProgress(handle, (p) => p.state === 'cancelled');
+    provider.pollNeverFinishes = false;
+    await resumeClosedChain(env.client, handle.workflowId);
+    return { cancelled, result: await waitForProgress(handle, (p) => p.state !== 'running') };
+  });
+  expect(cancelled.segments[0]).toMatchObject({ state: 'generating', taskId: 'task-1', adopted: true });
+  expect(cancelled.creditsSpent).toBe(12);
+  expect(result.state).toBe('completed');
+  expect(provider.creates.map((c) => c.input.segment)).toEqual([1, 2, 3]); // segment 1 paid once
+  expect(result.segments.map((s) => s.taskId)).toEqual(['task-1', 'task-2', 'task-3']);
+  expect(result.creditsSpent).toBe(36);
+});
+
 /** A provider whose first create of segment 2 is held until `release` and then ends as `end` says. */
 function slowSecondSegment(end: 'answers' | 'ambiguous') {
   const provider = new ScriptedProvider();

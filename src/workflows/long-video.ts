@@ -73,6 +73,12 @@ const REDO_KEEPS_ATTEMPTS = 'redo-keeps-attempt-numbers';
  */
 const CANCEL_LETS_CREATES_FINISH = 'cancel-lets-creates-finish';
 
+/**
+ * A chain cancelled while it awaits an adopted task keeps that task (and its charge); before, the cancel
+ * was taken for a task that cannot be awaited: uncharged and forgotten, so a resume paid for it again.
+ */
+const CANCEL_KEEPS_ADOPTED_TASK = 'cancel-keeps-adopted-task';
+
 /** The longest backoff before resubmitting a segment whose task failed for a transient reason. */
 const MAX_RESUBMIT_BACKOFF_MS = 5 * 60_000;
 
@@ -389,6 +395,8 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
       outcome = await awaitOutcome(segment, segment.attempts, taskId);
     } catch (err) {
       if (err instanceof PauseChain) throw err; // unreadable answers: the task stays adopted
+      // The chain's cancel is no verdict on the task: it stays adopted and paid, for a resume to await.
+      if (isCancellation(err) && patched(CANCEL_KEEPS_ADOPTED_TASK)) throw err;
       throw wrong(`cannot be awaited (${applicationFailure(err)?.message ?? (err as Error).message})`);
     }
     if (!isSegmentsTask(outcome, segment, chain.previousTaskId(segment))) {

@@ -181,6 +181,40 @@ test("cancel while an adopted task is awaited: the task stays the segment's, pai
   expect(result.creditsSpent).toBe(36);
 });
 
+test('resume of a chain cancelled while the never-pay-twice guard held it starts paused by the guard', async () => {
+  // R5: a lost create paused the chain, the operator cancelled it, then resumed it: the new run took the
+  // segment for one never sent and paid for it again beside the lost create's task.
+  const provider = new ScriptedProvider();
+  provider.pollsToFinish = 1;
+  provider.onCreate = (n) => {
+    if (n > 1) return;
+    throw ApplicationFailure.create({
+      type: FailureTypes.AmbiguousCreate,
+      message: 'HTTP 500 after the create was sent',
+      nonRetryable: true,
+      details: [{ callbacks: true }],
+    });
+  };
+  const input = { ...FAST, options: { ...FAST.options, callbackGraceMs: 1_000 } };
+  const { resumed, result } = await withWorkers(provider, async () => {
+    const handle = await start(input);
+    await waitForProgress(handle, (p) => p.paused?.by === 'never-pay-twice guard');
+    await handle.cancel();
+    await waitForProgress(handle, (p) => p.state === 'cancelled');
+    const started = await resumeClosedChain(env.client, handle.workflowId);
+    expect(started).toMatchObject({ state: 'paused', paused: { by: 'never-pay-twice guard' } });
+    const resumed = await waitForProgress(handle, (p) => p.run === 2);
+    // The runbook: the lost create's task is on the dashboard.
+    await handle.executeUpdate(resumeUpdate, { args: [{ adoptTaskId: 'task-1' }] });
+    return { resumed, result: await waitForProgress(handle, (p) => p.state !== 'running') };
+  });
+  expect(resumed).toMatchObject({ state: 'paused', paused: { by: 'never-pay-twice guard' } });
+  expect(result.state).toBe('completed');
+  expect(provider.creates.map((c) => c.input.segment)).toEqual([1, 2, 3]); // segment 1 paid once
+  expect(result.segments.map((s) => s.taskId)).toEqual(['task-1', 'task-2', 'task-3']);
+  expect(result.creditsSpent).toBe(36);
+});
+
 /** A provider whose first create of segment 2 is held until `release` and then ends as `end` says. */
 function slowSecondSegment(end: 'answers' | 'ambiguous') {
   const provider = new ScriptedProvider();

@@ -5,6 +5,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import {
+  type ChainProgress,
   FailureTypes,
   type SegmentState,
   appendUpdate,
@@ -213,6 +214,42 @@ test('resume of a chain cancelled while the never-pay-twice guard held it starts
   expect(provider.creates.map((c) => c.input.segment)).toEqual([1, 2, 3]); // segment 1 paid once
   expect(result.segments.map((s) => s.taskId)).toEqual(['task-1', 'task-2', 'task-3']);
   expect(result.creditsSpent).toBe(36);
+});
+
+test('a redo while the segment is being archived: the redone segment is archived too, then delivered', async () => {
+  // R5 (seed 712988): the discarded task's archive was still running when the chain ended; the redone
+  // segment's archive, held behind it, was never made and the chain failed delivering ("reading 'video'").
+  const provider = new ScriptedProvider();
+  provider.pollsToFinish = 1;
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let entered = false;
+  const deliverables = provider.deliverables();
+  provider.deliverables = () => ({
+    ...deliverables,
+    archiveSegment: async (input: { index: number; taskId: string }) => {
+      if (input.taskId === 'task-3') {
+        entered = true;
+        await held;
+      }
+      return deliverables.archiveSegment(input);
+    },
+  });
+  const result = await withWorkers(provider, async () => {
+    const handle = await start({ ...FAST, prompts: ['a', 'b', 'c', 'd'] });
+    await waitFor(() => entered);
+    await handle.executeUpdate(redoUpdate, { args: [{ from: 3 }] });
+    const redone = (p: ChainProgress) =>
+      p.segments.every((s) => s.state === 'succeeded') && p.segments[2]!.taskId !== 'task-3';
+    await waitForProgress(handle, redone);
+    await new Promise((r) => setTimeout(r, 500)); // the chain waits for the discarded task's archive
+    release();
+    return waitForProgress(handle, (p) => p.state !== 'running');
+  });
+  expect(result.state).toBe('completed');
+  const third = result.segments[2]!;
+  expect(third.taskId).not.toBe('task-3');
+  expect(third.archive?.video).toBe(`/out/${third.taskId}.mp4`);
 });
 
 /** A provider whose first create of segment 2 is held until `release` and then ends as `end` says. */

@@ -79,15 +79,15 @@ export async function judgeChain(
 
   // 2. The running total under the highest cap in force at each charge.
   let total = 0;
+  let over: string | undefined;
   for (const { e, at } of mine) {
     total += e.cost;
     const inForce = rec.caps.filter((c) => c.at <= at).map((c) => c.cap);
     const cap = inForce.length ? Math.max(...inForce) : undefined;
-    if (cap !== undefined && total > cap) {
-      violations.push(`over budget: ${total} credits spent at ${e.createdAt} (task ${e.taskId}), cap ${cap}`);
-      break;
-    }
+    if (cap !== undefined && total > cap && !over)
+      over = `over budget: ${total} credits spent at ${e.createdAt} (task ${e.taskId}), cap ${cap}`;
   }
+  if (over) violations.push(over);
 
   // 3. The reported spend is the ledger's. A chain cancelled while a create's answer was outstanding does
   // not know that create's task yet (its segment stays `submitting`, for a resume to look for).

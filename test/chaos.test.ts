@@ -9,8 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { ScenarioResult } from '../src/drills/chaos-scenarios';
+import type { OperatorDrillResult } from '../src/drills/operator-sequences';
 
-jest.setTimeout(8 * 60_000);
+jest.setTimeout(10 * 60_000);
 const run = promisify(execFile);
 
 test('the quick chaos drills complete every chain without paying twice or losing a segment', async () => {
@@ -25,8 +26,8 @@ test('the quick chaos drills complete every chain without paying twice or losing
     const report = JSON.parse(stdout) as { scenarios: ScenarioResult[] };
     expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(report);
     const byName = Object.fromEntries(report.scenarios.map((s) => [s.name.split(' ')[0], s]));
-    expect(Object.keys(byName)).toEqual(['R1', 'R2', 'R3', 'R4']);
-    for (const s of report.scenarios) {
+    expect(Object.keys(byName)).toEqual(['R1', 'R2', 'R3', 'R4', 'R5']);
+    for (const s of report.scenarios.filter((s) => !s.name.startsWith('R5'))) {
       expect({ name: s.name, problems: s.problems }).toEqual({ name: s.name, problems: [] });
       expect(s.completed + s.paused).toBe(s.chains);
       expect(s.duplicateCharges).toBe(0);
@@ -44,6 +45,16 @@ test('the quick chaos drills complete every chain without paying twice or losing
     expect(byName.R4!.events.join('\n')).toMatch(/credits topped up after/);
     // Without faults to pause them, these drills must complete every chain.
     for (const name of ['R1', 'R2', 'R4']) expect(byName[name]!.completed).toBe(byName[name]!.chains);
+    // R5: every operator sequence kept the promise (the ledger's invariants), and every chain settled.
+    const r5 = byName.R5 as OperatorDrillResult;
+    expect({ violations: r5.violations, problems: r5.problems }).toEqual({ violations: [], problems: [] });
+    expect(r5.sequences).toBe(6);
+    expect(r5.actions.start).toBe(r5.sequences);
+    expect(r5.completed + r5.paused + r5.cancelled).toBe(r5.sequences);
+    expect(r5.runs.map((r) => r.seed)).toEqual(r5.runs.map((_, i) => r5.seed + i));
+    const operatorActions = ['pause', 'resume', 'cancel', 'redo', 'redo-prompt', 'append', 'resume-raise'];
+    expect(operatorActions.reduce((n, k) => n + (r5.actions[k] ?? 0), 0)).toBeGreaterThan(r5.sequences);
+    expect(r5.actions['worker killed'] ?? 0).toBeGreaterThan(0);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

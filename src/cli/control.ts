@@ -26,7 +26,8 @@ export const RESUME_USAGE = `long-video resume ID [--max-credits N] [--adopt-tas
 
 A paused chain goes on. A cancelled, failed or terminated chain starts a new run (same id) from its
 finished segments and the task in flight, if any: nothing finished is paid again, what was spent and the
-budget carry over, and a create whose answer never came is looked for (its callback) before any new one.
+budget carry over, and a create whose answer never came is looked for (its callback) before any new one;
+a chain the never-pay-twice guard had paused starts paused by it (follow its runbook).
 --adopt-task: the chain paused because a create's answer was lost and you found that create's task on
 the provider's dashboard: the chain awaits that task instead of paying for a new one (it checks the
 task's prompt and parent first).`;
@@ -129,6 +130,7 @@ export async function resumeClosedChain(client: Client, id: string): Promise<Cha
   if (!payload) throw new Error(`cannot read the input of ${id}'s last run`);
   const input = defaultPayloadConverter.fromPayload<LongVideoInput>(payload);
   const segments = progress.segments.map(keepWhatWasPaid);
+  const guarded = progress.paused?.by === 'never-pay-twice guard' ? progress.paused : undefined;
   const next = {
     ...input,
     prompts: segments.map((s) => s.prompt),
@@ -140,6 +142,9 @@ export async function resumeClosedChain(client: Client, id: string): Promise<Cha
       startedAt: progress.startedAt,
       creditsSpent: progress.creditsSpent,
       runs: progress.run,
+      // A create the never-pay-twice guard paused for is still unresolved: the new run starts paused by
+      // it, for its runbook (`resume --adopt-task`, or a plain resume once the dashboard shows nothing).
+      ...(guarded ? { paused: guarded } : {}),
     },
   } satisfies LongVideoInput;
   try {
@@ -153,7 +158,9 @@ export async function resumeClosedChain(client: Client, id: string): Promise<Cha
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     args: [next],
   });
-  return { ...progress, segments, state: 'running', reason: undefined, paused: undefined };
+  return guarded
+    ? { ...progress, segments, state: 'paused', reason: guarded.reason, paused: guarded }
+    : { ...progress, segments, state: 'running', reason: undefined, paused: undefined };
 }
 
 /**

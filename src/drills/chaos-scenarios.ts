@@ -148,7 +148,7 @@ export const SCENARIOS: Scenario[] = [
 ];
 
 /** The runbook for a chain paused by the never-pay-twice guard, as an operator would follow it. */
-async function resolveLostCreate(
+export async function resolveLostCreate(
   stack: DrillStack,
   chain: FleetChain,
   progress: ChainProgress,
@@ -159,9 +159,15 @@ async function resolveLostCreate(
   const parent = segment.index > 1 ? progress.segments[segment.index - 2]!.taskId! : '';
   const [ledger, tasks] = await Promise.all([stack.admin.ledger(), stack.admin.tasks()]);
   const failed = new Set(tasks.filter((t) => t.state === 'fail').map((t) => t.taskId));
-  const found = ledger.find(
-    (e) => e.prompt === segment.prompt && e.parentTaskId === parent && !failed.has(e.taskId),
+  // Not a task the chain already had (a redo without a new prompt leaves one with the same prompt and
+  // parent, discarded): the newest other one is the lost create's.
+  const known = new Set(
+    progress.segments.flatMap((s) => [s.taskId, ...(s.pastAttempts ?? []).map((a) => a.taskId)]),
   );
+  const found = ledger
+    .filter((e) => e.prompt === segment.prompt && e.parentTaskId === parent)
+    .filter((e) => !failed.has(e.taskId) && !known.has(e.taskId))
+    .pop();
   await stack.client.workflow
     .getHandle(chain.workflowId)
     .executeUpdate(resumeUpdate, { args: [{ by: 'chaos drill', adoptTaskId: found?.taskId }] });

@@ -6,6 +6,7 @@
  *   npm run chaos                 R1–R4 at full size (50 chains × 5 segments each)
  *   npm run chaos -- --quick      a small variant of every drill (part of `npm test`)
  *   npm run chaos -- --only R3    one drill
+ *   npm run chaos -- --only R5 --seed N   replay the operator sequence of seed N (one chain)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,15 +14,20 @@ import { parseArgs } from 'node:util';
 import { Runtime } from '@temporalio/worker';
 import { workerLogger } from '../temporal/logging';
 import { SCENARIOS, type ScenarioResult, type ScenarioSize, runScenario } from './chaos-scenarios';
+import { type OperatorDrillResult, runOperatorDrill } from './operator-sequences';
 import { formatTable } from './table';
 
 const FULL: ScenarioSize = { chains: 50, segments: 5 };
 const QUICK: ScenarioSize = { chains: 8, segments: 3 };
+/** R5: chains per round × rounds sequences of `steps` actions each. */
+const R5_FULL = { chains: 40, rounds: 5, steps: 8 };
+const R5_QUICK = { chains: 6, rounds: 1, steps: 6 };
 
 /** A drill that fails its promise: duplicate charges, lost segments, chains neither completed nor paused. */
 export function broken(r: ScenarioResult): boolean {
   const limitExceeded = r.rateLimitPerWindow > 0 && r.maxRequestsPerWindow > r.rateLimitPerWindow;
-  return r.duplicateCharges > 0 || r.lostSegments > 0 || r.other > 0 || limitExceeded;
+  const violated = 'violations' in r && (r as OperatorDrillResult).violations.length > 0;
+  return r.duplicateCharges > 0 || r.lostSegments > 0 || r.other > 0 || limitExceeded || violated;
 }
 
 async function main(): Promise<number> {
@@ -32,6 +38,9 @@ async function main(): Promise<number> {
       only: { type: 'string' },
       chains: { type: 'string' },
       segments: { type: 'string' },
+      rounds: { type: 'string' },
+      steps: { type: 'string' },
+      seed: { type: 'string' },
       'budget-minutes': { type: 'string' },
       out: { type: 'string' },
     },
@@ -45,7 +54,9 @@ async function main(): Promise<number> {
   const budgetMs = Number(values['budget-minutes'] ?? (values.quick ? 2 : 8)) * 60_000;
   const only = values.only?.toUpperCase().split(',');
   const scenarios = SCENARIOS.filter((s) => !only || only.includes(s.name.split(' ')[0]!));
-  if (scenarios.length === 0) throw new Error(`--only ${values.only}: no such drill (R1, R2, R3, R4)`);
+  const withR5 = !only || only.includes('R5');
+  if (scenarios.length === 0 && !withR5)
+    throw new Error(`--only ${values.only}: no such drill (R1, R2, R3, R4, R5)`);
 
   Runtime.install({ logger: workerLogger('ERROR'), shutdownSignals: [] });
   const log = (line: string) => void (values.json ? process.stderr : process.stdout).write(`${line}\n`);
@@ -54,6 +65,26 @@ async function main(): Promise<number> {
     const result = await runScenario(scenario, size, budgetMs, log);
     results.push(result);
     log(`${result.name}: ${result.completed}/${result.chains} completed in ${result.wallSeconds} s`);
+  }
+  if (withR5) {
+    const r5 = values.quick ? R5_QUICK : R5_FULL;
+    // `--seed N` alone replays the one sequence of seed N; with --chains/--rounds, N is the run's first seed.
+    const replay = values.seed !== undefined && values.chains === undefined && values.rounds === undefined;
+    const result = await runOperatorDrill(
+      {
+        chains: replay ? 1 : Number(values.chains ?? r5.chains),
+        rounds: replay ? 1 : Number(values.rounds ?? r5.rounds),
+        steps: Number(values.steps ?? r5.steps),
+        segments: size.segments,
+        seed: Number(values.seed ?? Math.floor(Math.random() * 1_000_000)),
+      },
+      Number(values['budget-minutes'] ?? (values.quick ? 3 : 20)) * 60_000,
+      log,
+    );
+    results.push(result);
+    log(
+      `${result.name}: ${result.sequences} sequences, ${result.violations.length} violations in ${result.wallSeconds} s`,
+    );
   }
 
   const report = { quick: Boolean(values.quick), size, scenarios: results };
@@ -77,6 +108,8 @@ async function main(): Promise<number> {
           'requests',
           '429s',
           'max/window',
+          'sequences',
+          'violations',
           'wall s',
         ],
         results.map((r) => [
@@ -93,6 +126,8 @@ async function main(): Promise<number> {
           r.rateLimitPerWindow
             ? `${r.maxRequestsPerWindow}/${r.rateLimitPerWindow}`
             : `${r.maxRequestsPerWindow}/∞`,
+          'sequences' in r ? (r as OperatorDrillResult).sequences : '—',
+          'violations' in r ? (r as OperatorDrillResult).violations.length : '—',
           r.wallSeconds,
         ]),
       ),
@@ -102,6 +137,15 @@ async function main(): Promise<number> {
         console.log(`  ${r.name} paused ×${n}: ${reason}`);
       for (const e of r.events.slice(0, 3)) console.log(`  ${r.name}: ${e}`);
       for (const p of r.problems.slice(0, 10)) console.log(`  ${r.name} PROBLEM: ${p}`);
+    }
+    for (const r of results.filter((r): r is OperatorDrillResult => 'sequences' in r)) {
+      const list = (t: Record<string, number>) =>
+        Object.entries(t)
+          .map(([k, n]) => `${k} ${n}`)
+          .join(', ') || 'none';
+      console.log(`  R5 seed ${r.seed}: actions ${list(r.actions)}`);
+      console.log(`  R5 refused by a validator: ${list(r.refusals)}; on a closed chain: ${list(r.closed)}`);
+      console.log(`  R5 errors ${r.errors}; cancelled with a create unanswered ${r.unansweredAtCancel}`);
     }
     console.log(`JSON: ${out}`);
   }

@@ -37,7 +37,7 @@ export async function judge(admin: SimulatorAdmin, chains: Settled[], outputDir:
 }
 
 /** Segment numbers a completed chain's manifest lacks, or whose archived file is missing or empty. */
-function missingSegments(outputDir: string, chain: Settled): number[] {
+export function missingSegments(outputDir: string, chain: Pick<Settled, 'workflowId' | 'prompts'>): number[] {
   const folder = path.join(outputDir, folderName(chain.workflowId));
   const manifestPath = path.join(folder, 'manifest.json');
   const all = chain.prompts.map((_, i) => i + 1);

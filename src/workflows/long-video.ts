@@ -73,6 +73,18 @@ const REDO_KEEPS_ATTEMPTS = 'redo-keeps-attempt-numbers';
  */
 const CANCEL_LETS_CREATES_FINISH = 'cancel-lets-creates-finish';
 
+/**
+ * A chain cancelled while it awaits an adopted task keeps that task (and its charge); before, the cancel
+ * was taken for a task that cannot be awaited: uncharged and forgotten, so a resume paid for it again.
+ */
+const CANCEL_KEEPS_ADOPTED_TASK = 'cancel-keeps-adopted-task';
+
+/**
+ * A redone segment whose archive waited behind its discarded task's is archived before the chain is
+ * delivered; before, the chain failed delivering a segment with no file.
+ */
+const ARCHIVE_AFTER_DISCARDED = 'archive-after-discarded';
+
 /** The longest backoff before resubmitting a segment whose task failed for a transient reason. */
 const MAX_RESUBMIT_BACKOFF_MS = 5 * 60_000;
 
@@ -389,6 +401,8 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
       outcome = await awaitOutcome(segment, segment.attempts, taskId);
     } catch (err) {
       if (err instanceof PauseChain) throw err; // unreadable answers: the task stays adopted
+      // The chain's cancel is no verdict on the task: it stays adopted and paid, for a resume to await.
+      if (isCancellation(err) && patched(CANCEL_KEEPS_ADOPTED_TASK)) throw err;
       throw wrong(`cannot be awaited (${applicationFailure(err)?.message ?? (err as Error).message})`);
     }
     if (!isSegmentsTask(outcome, segment, chain.previousTaskId(segment))) {
@@ -440,8 +454,22 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
 
   /** Wait for every archive; pause with the reason when one cannot be made. */
   async function settleArchives(): Promise<void> {
-    for (const s of chain.segments) if (s.state === 'succeeded' && !s.archive) archive(s);
+    const unarchived = () => chain.segments.filter((s) => s.state === 'succeeded' && !s.archive);
+    for (const s of unarchived()) archive(s);
     await Promise.all([...archiving.values()]);
+    // A redone segment's archive waits for its discarded task's (they share the segment's files): once
+    // that one is done, archive it; never deliver a segment without its file.
+    if (archiveFailures.size === 0 && unarchived().length > 0 && patched(ARCHIVE_AFTER_DISCARDED)) {
+      for (const s of unarchived()) archive(s);
+      await Promise.all([...archiving.values()]);
+      const missing = unarchived()[0];
+      if (missing && archiveFailures.size === 0 && !chain.next()) {
+        archiveFailures.set(
+          missing.index,
+          `segment ${missing.index} has no archived file yet; resume to try again`,
+        );
+      }
+    }
     const [failed] = archiveFailures.values();
     if (failed) {
       archiveFailures.clear();

@@ -10,6 +10,7 @@ import {
   INPUT,
   ScriptedProvider,
   env,
+  updateRejection,
   start,
   useTimeSkippingEnv,
   waitFor,
@@ -125,4 +126,43 @@ test('a redo while the segment is being archived: the redone segment is archived
   const third = result.segments[2]!;
   expect(third.taskId).not.toBe('task-3');
   expect(third.archive?.video).toBe(`/out/${third.taskId}.mp4`);
+});
+
+test("a redo never discards a create the never-pay-twice guard holds: that task's cost would be lost", async () => {
+  // R5 (seeds 662494, 662501, …): a create answered 500 after its task existed, the guard paused, and a
+  // redo discarded the segment: the task was never counted, the reported spend was short of the ledger
+  // and the budget could be passed (84 credits against a cap of 72).
+  const provider = new ScriptedProvider();
+  provider.pollsToFinish = 1;
+  provider.onCreate = (n) => {
+    if (n !== 2) return;
+    throw ApplicationFailure.create({
+      type: FailureTypes.AmbiguousCreate,
+      message: 'HTTP 500 after the create was sent',
+      nonRetryable: true,
+      details: [{ callbacks: true }],
+    });
+  };
+  const input = { ...FAST, options: { ...FAST.options, callbackGraceMs: 1_000 } };
+  const result = await withWorkers(provider, async () => {
+    const handle = await start(input);
+    await waitForProgress(handle, (p) => p.paused?.by === 'never-pay-twice guard');
+    for (const from of [1, 2]) {
+      expect(
+        await updateRejection(handle.executeUpdate(redoUpdate, { args: [{ from, prompt: 'anew' }] })),
+      ).toMatch(/segment 2's create may have made a paid task .* resolve it first/);
+    }
+    // A redo after the held segment is no concern of the guard's.
+    await handle.executeUpdate(redoUpdate, { args: [{ from: 3, prompt: 'the tree, anew' }] });
+    await handle.executeUpdate(resumeUpdate, { args: [{ adoptTaskId: 'task-2' }] });
+    return waitForProgress(handle, (p) => p.state !== 'running');
+  });
+  expect(result.state).toBe('completed');
+  expect(result.segments.map((s) => s.taskId)).toEqual(['task-1', 'task-2', 'task-3']);
+  expect(result.segments.map((s) => s.prompt)).toEqual([
+    'a seed sprouts',
+    'it grows into a tree',
+    'the tree, anew',
+  ]);
+  expect(result.creditsSpent).toBe(36);
 });

@@ -66,6 +66,10 @@ const VALIDATE_NEXT_RUN = 'validate-next-run';
 
 /** A redo keeps counting a segment's attempts and forgets the discarded creates' callbacks. */
 const REDO_KEEPS_ATTEMPTS = 'redo-keeps-attempt-numbers';
+/** A redo never discards a create the never-pay-twice guard holds: its task's cost would be lost. */
+const REDO_WAITS_FOR_LOST_CREATE = 'redo-waits-for-lost-create';
+/** Who pauses a chain on a create that may have made a task we cannot find. */
+const GUARD = 'never-pay-twice guard';
 
 /**
  * A cancel of the chain waits for a create already sent (and keeps its task); a create not yet sent is
@@ -168,6 +172,8 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
       redosWaiting++;
       try {
         await condition(() => !inFlight || inFlight.index < from);
+        const held = lostCreateAtOrAfter(from);
+        if (held && patched(REDO_WAITS_FOR_LOST_CREATE)) throw ApplicationFailure.nonRetryable(held);
         redo(from, prompt);
       } finally {
         redosWaiting--;
@@ -180,6 +186,8 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
           reject(`--from must be a segment number between 1 and ${chain.segments.length}`);
         }
         if (prompt !== undefined) checkPrompts([prompt]);
+        const held = lostCreateAtOrAfter(from);
+        if (held) reject(held);
       },
     },
   );
@@ -218,6 +226,19 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
    * Discard segments `from`..end. Their next creates take new attempt numbers, and callbacks of the
    * discarded creates are forgotten: the callback of a discarded task can never be taken for a new one.
    */
+  /**
+   * Why a redo from `from` must wait: the guard holds a create of a segment it would discard, which may
+   * have made a paid task (a redo would lose its cost from the spend and the budget).
+   */
+  function lostCreateAtOrAfter(from: number): string | undefined {
+    const held = chain.paused?.by === GUARD ? chain.next() : undefined;
+    if (!held || held.index < from) return undefined;
+    return (
+      `segment ${held.index}'s create may have made a paid task (the never-pay-twice guard paused the chain): ` +
+      'resolve it first (resume --adopt-task TASK_ID if the dashboard shows it, else a plain resume), then redo'
+    );
+  }
+
   function redo(from: number, prompt: string | undefined): void {
     const keepAttempts = patched(REDO_KEEPS_ATTEMPTS);
     chain.redo(from, prompt, keepAttempts);
@@ -306,7 +327,7 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
         `${input.options.callbackGraceMs} ms; look on the provider's dashboard for a task with prompt ` +
         `"${segment.prompt.slice(0, 60)}": if it is there, resume with --adopt-task TASK_ID; ` +
         'if not, a plain resume submits the segment again.',
-      'never-pay-twice guard',
+      GUARD,
     );
   }
 

@@ -23,20 +23,23 @@ useTimeSkippingEnv();
 
 const FAST = { ...INPUT, options: { ...INPUT.options, pollIntervalMs: 10 } };
 
+/** Create number `which` answers 500 after its task was made: an ambiguous create (callbacks on). */
+const ambiguousCreate = (which: number) => (n: number) => {
+  if (n !== which) return;
+  throw ApplicationFailure.create({
+    type: FailureTypes.AmbiguousCreate,
+    message: 'HTTP 500 after the create was sent',
+    nonRetryable: true,
+    details: [{ callbacks: true }],
+  });
+};
+
 test("cancel while an adopted task is awaited: the task stays the segment's, paid once; a resume awaits it", async () => {
   // R5 (seed 383878): the runbook adopted a lost create's task, the chain was cancelled while awaiting it;
   // the cancel was taken for "the adopted task cannot be awaited": uncharged and forgotten, paid again.
   const provider = new ScriptedProvider();
   provider.pollNeverFinishes = true;
-  provider.onCreate = (n) => {
-    if (n > 1) return;
-    throw ApplicationFailure.create({
-      type: FailureTypes.AmbiguousCreate,
-      message: 'HTTP 500 after the create was sent',
-      nonRetryable: true,
-      details: [{ callbacks: true }],
-    });
-  };
+  provider.onCreate = ambiguousCreate(1);
   const input = { ...FAST, options: { ...FAST.options, callbackGraceMs: 1_000 } };
   const { cancelled, result } = await withWorkers(provider, async () => {
     const handle = await start(input);
@@ -63,15 +66,7 @@ test('resume of a chain cancelled while the never-pay-twice guard held it starts
   // segment for one never sent and paid for it again beside the lost create's task.
   const provider = new ScriptedProvider();
   provider.pollsToFinish = 1;
-  provider.onCreate = (n) => {
-    if (n > 1) return;
-    throw ApplicationFailure.create({
-      type: FailureTypes.AmbiguousCreate,
-      message: 'HTTP 500 after the create was sent',
-      nonRetryable: true,
-      details: [{ callbacks: true }],
-    });
-  };
+  provider.onCreate = ambiguousCreate(1);
   const input = { ...FAST, options: { ...FAST.options, callbackGraceMs: 1_000 } };
   const { resumed, result } = await withWorkers(provider, async () => {
     const handle = await start(input);
@@ -134,15 +129,7 @@ test("a redo never discards a create the never-pay-twice guard holds: that task'
   // and the budget could be passed (84 credits against a cap of 72).
   const provider = new ScriptedProvider();
   provider.pollsToFinish = 1;
-  provider.onCreate = (n) => {
-    if (n !== 2) return;
-    throw ApplicationFailure.create({
-      type: FailureTypes.AmbiguousCreate,
-      message: 'HTTP 500 after the create was sent',
-      nonRetryable: true,
-      details: [{ callbacks: true }],
-    });
-  };
+  provider.onCreate = ambiguousCreate(2);
   const input = { ...FAST, options: { ...FAST.options, callbackGraceMs: 1_000 } };
   const result = await withWorkers(provider, async () => {
     const handle = await start(input);

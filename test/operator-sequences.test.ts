@@ -3,6 +3,7 @@
  * environment against a scripted provider: appends up to the most segments a chain can carry, a next run
  * whose input would be refused, and a redo whose new create can never be taken for a discarded one.
  */
+import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   FailureTypes,
@@ -146,6 +147,17 @@ test('after a redo a segment creates under a new attempt number: an old callback
   expect(result.segments[2]!.taskId).not.toBe('task-3'); // segment 3 continues the new segment 2
 });
 
+/** Until the chain has answered the cancel by asking its in-flight create to stop (a history event). */
+async function cancelReachedCreate(handle: WorkflowHandle): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const { events } = await handle.fetchHistory();
+    if (events?.some((e) => e.activityTaskCancelRequestedEventAttributes)) return;
+    if (Date.now() > deadline) throw new Error('the chain never asked its create to stop');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** A provider whose first create of segment 2 is held until `release` and then ends as `end` says. */
 function slowSecondSegment(end: 'answers' | 'ambiguous') {
   const provider = new ScriptedProvider();
@@ -178,7 +190,7 @@ test('cancel while a create is in flight: it finishes and is kept; resume awaits
     const handle = await start(FAST);
     await waitFor(entered);
     await handle.cancel();
-    await new Promise((r) => setTimeout(r, 500)); // the cancel is seen before the create answers
+    await cancelReachedCreate(handle); // the chain has asked the create to stop before it answers
     release();
     const cancelled = await waitForProgress(handle, (p) => p.state === 'cancelled');
     await resumeClosedChain(env.client, handle.workflowId);
@@ -198,7 +210,7 @@ test('a run that inherits a create whose answer never came waits for its callbac
     const handle = await start(FAST);
     await waitFor(entered);
     await handle.cancel();
-    await new Promise((r) => setTimeout(r, 500)); // the cancel is seen before the create answers
+    await cancelReachedCreate(handle); // the chain has asked the create to stop before it answers
     release();
     const cancelled = await waitForProgress(handle, (p) => p.state === 'cancelled');
     await resumeClosedChain(env.client, handle.workflowId);

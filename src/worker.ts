@@ -5,14 +5,14 @@
  */
 import path from 'node:path';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
-import { temporalConnectionOptions } from './temporal/connection';
+import { temporalConnectionOptions } from './config/connection';
 import { workerLogger } from './temporal/logging';
 import { createProviderActivities } from './activities';
 import { createDeliverableActivities } from './activities/deliverable';
-import { LocalFolderStorage } from './storage/chain-storage';
-import { type Config, loadConfig, providerApiKey } from './config';
-import { RunwayClient } from './runway/client';
-import { PROVIDER_READ_TASK_QUEUE, PROVIDER_TASK_QUEUE, WORKFLOW_TASK_QUEUE } from './workflows/definitions';
+import { LocalFolderStorage } from './media/storage';
+import { type Config, loadConfig, providerApiKey } from './config/config';
+import { RunwayClient } from './provider/client';
+import { PROVIDER_READ_TASK_QUEUE, PROVIDER_TASK_QUEUE, WORKFLOW_TASK_QUEUE } from './chain/queues';
 
 /** Heartbeats of the provider queue leave within this; a failing create waits for its last one. */
 const HEARTBEAT_THROTTLE_MS = 5;

@@ -8,9 +8,9 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createProviderActivities } from '../src/activities/provider';
 import { closeServer, listen } from '../src/http/json-server';
-import { RunwayClient } from '../src/runway';
-import { verifyCallbackPath } from '../src/receiver/tokens';
-import { FailureTypes } from '../src/workflows/definitions';
+import { RunwayClient } from '../src/provider/client';
+import { verifyCallbackPath } from '../src/provider/callback-tokens';
+import { FailureTypes } from '../src/chain/failure-types';
 import { type TestSimulator, startTestSimulator, waitForState } from './support/simulator';
 
 const SECRET = 'a-callback-secret-of-some-length';

@@ -8,7 +8,7 @@ import {
   parseCallback,
   signCallback,
   verifyCallbackSignature,
-} from '../src/runway/callbacks';
+} from '../src/provider/callbacks';
 import { type TestSimulator, eventually, startTestSimulator } from './support/simulator';
 
 const HMAC_KEY = 'whsec-test-key';

@@ -5,16 +5,14 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { findLeaks } from '../src/lab/leaks';
+import { findLeaks } from '../tools/lab/leaks';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import type { LedgerEntry } from '../src/simulator/provider';
-import {
-  type ChainProgress,
-  type LongVideoInput,
-  WORKFLOW_TASK_QUEUE,
-  progressQuery,
-} from '../src/workflows/definitions';
+import { type ChainProgress } from '../src/chain/progress';
+import { type LongVideoInput } from '../src/chain/input';
+import { WORKFLOW_TASK_QUEUE } from '../src/chain/queues';
+import { progressQuery } from '../src/workflows/messages';
 import { API_KEY, CALLBACK_SECRET, type Stack, callbackEnv, startStack } from './support/stack';
 import { eventually } from './support/simulator';
 import { quietRuntime } from './support/temporal';

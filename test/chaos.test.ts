@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { ScenarioResult } from '../src/drills/chaos-scenarios';
-import type { OperatorDrillResult } from '../src/drills/operator-sequences';
+import type { ScenarioResult } from '../tools/drills/chaos-scenarios';
+import type { OperatorDrillResult } from '../tools/drills/operator-sequences';
 
 jest.setTimeout(10 * 60_000);
 const run = promisify(execFile);
@@ -20,7 +20,15 @@ test('the quick chaos drills complete every chain without paying twice or losing
     const out = path.join(dir, 'chaos.json');
     const { stdout } = await run(
       process.execPath,
-      [path.join(__dirname, '..', 'lib', 'drills', 'chaos.js'), '--quick', '--json', '--out', out],
+      [
+        '-r',
+        'ts-node/register/transpile-only',
+        path.join(__dirname, '..', 'tools', 'drills', 'chaos.ts'),
+        '--quick',
+        '--json',
+        '--out',
+        out,
+      ],
       { maxBuffer: 16 * 1024 * 1024 },
     );
     const report = JSON.parse(stdout) as { scenarios: ScenarioResult[] };

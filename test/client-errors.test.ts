@@ -16,7 +16,6 @@ import {
   NotFoundError,
   ProtocolError,
   RateLimitedError,
-  RunwayClient,
   RunwayError,
   ServerError,
   TransportError,
@@ -24,7 +23,8 @@ import {
   UnknownCodeError,
   UpstreamTimeoutError,
   ValidationError,
-} from '../src/runway';
+} from '../src/provider/errors';
+import { RunwayClient } from '../src/provider/client';
 
 type Script = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 

@@ -8,13 +8,13 @@ import {
   MaintenanceError,
   NotFoundError,
   RateLimitedError,
-  RunwayClient,
   ServerError,
   TransportError,
   UnauthorizedError,
   ValidationError,
-  type TaskState,
-} from '../src/runway';
+} from '../src/provider/errors';
+import { RunwayClient } from '../src/provider/client';
+import { type TaskState } from '../src/provider/answers';
 import { probeVideo } from '../src/media/probe';
 import { type TestSimulator, startTestSimulator, waitForState } from './support/simulator';
 

@@ -10,7 +10,7 @@ import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { resolveTemporalCli } from '../src/temporal/binaries';
 import { type RunningDevServer, startDevServer } from '../src/temporal/dev-server';
-import { SEARCH_ATTRIBUTES } from '../src/temporal/search-attributes';
+import { SEARCH_ATTRIBUTES } from '../src/chain/search-attributes';
 import { CHECKS, type Env, type Stack, loadStack, ourServices } from './support/compose-checks';
 
 const run = promisify(execFile);

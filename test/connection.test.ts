@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { toNativeClientOptions } from '@temporalio/worker/lib/connection-options';
-import { loadConfig } from '../src/config';
-import { describeTemporalConnection, temporalConnectionOptions } from '../src/temporal/connection';
+import { loadConfig } from '../src/config/config';
+import { describeTemporalConnection, temporalConnectionOptions } from '../src/config/connection';
 
 const API_KEY = 'tmprl-api-key-0123456789-secret';
 let dir: string;

@@ -14,7 +14,7 @@ import { printStack } from '../src/cli/dev';
 import type { LocalStack } from '../src/cli/local-stack';
 import { closeServer, listen } from '../src/http/json-server';
 import { renderClip } from '../src/simulator/media';
-import { LocalFolderStorage } from '../src/storage/chain-storage';
+import { LocalFolderStorage } from '../src/media/storage';
 
 jest.setTimeout(120_000);
 

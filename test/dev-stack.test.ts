@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { CLI_BIN } from '../src/lab/worker-process';
+import { CLI_BIN } from '../tools/lab/worker-process';
 import { freePort, startDevServer } from '../src/temporal/dev-server';
 
 jest.setTimeout(300_000);

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import fc from 'fast-check';
-import { LocalFolderStorage, folderName } from '../src/storage/chain-storage';
+import { LocalFolderStorage, folderName } from '../src/media/storage';
 
 const ROOT = path.resolve('/srv/output');
 

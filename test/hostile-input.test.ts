@@ -13,19 +13,14 @@ import { ApplicationFailure } from '@temporalio/common';
 import { readStoryboard } from '../src/cli/storyboard';
 import { UsageError } from '../src/cli/usage';
 import { closeServer, listen } from '../src/http/json-server';
-import {
-  ProtocolError,
-  RUNWAY_ERROR_NAMES,
-  RunwayClient,
-  RunwayError,
-  TASK_STATES,
-  TransportError,
-} from '../src/runway';
-import { HttpUrl, MAX_PROMPT_LENGTH, Prompt } from '../src/runway/schemas';
-import { MAX_RETRY_AFTER_MS } from '../src/runway/transport';
+import { ProtocolError, RUNWAY_ERROR_NAMES, RunwayError, TransportError } from '../src/provider/errors';
+import { RunwayClient } from '../src/provider/client';
+import { TASK_STATES } from '../src/provider/answers';
+import { HttpUrl, MAX_PROMPT_LENGTH, Prompt } from '../src/chain/requests';
+import { MAX_RETRY_AFTER_MS } from '../src/provider/transport';
 import { freePort } from '../src/temporal/dev-server';
 import { validate } from '../src/workflows/chain-inputs';
-import { InvalidChainInput, parseLongVideoInput } from '../src/workflows/definitions';
+import { InvalidChainInput, parseLongVideoInput } from '../src/chain/input';
 
 jest.setTimeout(60_000);
 

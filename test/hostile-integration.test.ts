@@ -8,12 +8,13 @@ import os from 'node:os';
 import fc from 'fast-check';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { type RunningReceiver, startCallbackReceiver } from '../src/receiver/server';
-import { callbackUrl } from '../src/receiver/tokens';
-import { callbackSignatureHeaders, parseCallback, signCallback } from '../src/runway/callbacks';
-import { MAX_PROMPT_LENGTH } from '../src/runway/schemas';
+import { callbackUrl } from '../src/provider/callback-tokens';
+import { callbackSignatureHeaders, parseCallback, signCallback } from '../src/provider/callbacks';
+import { MAX_PROMPT_LENGTH } from '../src/chain/requests';
 import { main } from '../src/starter';
 import { freePort } from '../src/temporal/dev-server';
-import { type TaskFinishedSignal, WORKFLOW_TASK_QUEUE } from '../src/workflows/definitions';
+import { type TaskFinishedSignal } from '../src/workflows/messages';
+import { WORKFLOW_TASK_QUEUE } from '../src/chain/queues';
 import { eventually, waitForState } from './support/simulator';
 import { CALLBACK_SECRET, type Stack, useStackWithWorker } from './support/stack';
 

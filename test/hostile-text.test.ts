@@ -6,7 +6,8 @@
 import { setCurrentDetails } from '@temporalio/workflow';
 import { renderProgress } from '../src/cli/chains';
 import { ChainView } from '../src/workflows/chain-view';
-import { type ChainProgress, parseLongVideoInput } from '../src/workflows/definitions';
+import { type ChainProgress } from '../src/chain/progress';
+import { parseLongVideoInput } from '../src/chain/input';
 
 jest.mock('@temporalio/workflow', () => ({
   ...jest.requireActual('@temporalio/workflow'),

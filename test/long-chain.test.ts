@@ -4,7 +4,8 @@
  * history bounded. Prints the wall time, run count and largest history.
  */
 import type { WorkflowExecutionInfo } from '@temporalio/client';
-import { type ChainProgress, WORKFLOW_TASK_QUEUE } from '../src/workflows/definitions';
+import { type ChainProgress } from '../src/chain/progress';
+import { WORKFLOW_TASK_QUEUE } from '../src/chain/queues';
 import { type Stack, callbackEnv, startStack } from './support/stack';
 import { quietRuntime } from './support/temporal';
 

@@ -4,7 +4,9 @@
  * resume of a chain cancelled while the never-pay-twice guard held it, a redo while the segment is archived.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { type ChainProgress, FailureTypes, redoUpdate, resumeUpdate } from '../src/workflows/definitions';
+import { type ChainProgress } from '../src/chain/progress';
+import { FailureTypes } from '../src/chain/failure-types';
+import { redoUpdate, resumeUpdate } from '../src/workflows/messages';
 import { resumeClosedChain } from '../src/cli/control';
 import {
   INPUT,

@@ -5,16 +5,16 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { FailureTypes } from '../src/chain/failure-types';
+import { type SegmentState } from '../src/chain/progress';
 import {
-  FailureTypes,
-  type SegmentState,
   appendUpdate,
   pauseUpdate,
   progressQuery,
   redoUpdate,
   resumeUpdate,
   taskFinishedSignal,
-} from '../src/workflows/definitions';
+} from '../src/workflows/messages';
 import { nextRunInput } from '../src/workflows/chain-inputs';
 import { resumeClosedChain } from '../src/cli/control';
 import {

@@ -5,15 +5,15 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { type ChainProgress } from '../src/chain/progress';
+import { FailureTypes } from '../src/chain/failure-types';
 import {
-  type ChainProgress,
-  FailureTypes,
   appendUpdate,
   pauseUpdate,
   progressQuery,
   redoUpdate,
   resumeUpdate,
-} from '../src/workflows/definitions';
+} from '../src/workflows/messages';
 import {
   INPUT,
   ScriptedProvider,

@@ -19,7 +19,7 @@ import { ffmpeg } from '../src/media/ffmpeg';
 import { probeVideo } from '../src/media/probe';
 import { concatCopy, stitch } from '../src/media/stitch';
 import { renderClip } from '../src/simulator/media';
-import { LocalFolderStorage } from '../src/storage/chain-storage';
+import { LocalFolderStorage } from '../src/media/storage';
 import { colourDistance, pixelAt } from './support/frames';
 
 jest.setTimeout(120_000);

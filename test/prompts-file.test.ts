@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { CLI_BIN } from '../src/lab/worker-process';
+import { CLI_BIN } from '../tools/lab/worker-process';
 import { readPromptsText } from '../src/cli/storyboard';
 
 jest.setTimeout(60_000);

@@ -9,7 +9,10 @@ import http from 'node:http';
 import path from 'node:path';
 import { outcomeOf } from '../src/activities/provider';
 import { closeServer, listen } from '../src/http/json-server';
-import { GenerateRequest, ProtocolError, RunwayClient, ServerError, parseCallback } from '../src/runway';
+import { GenerateRequest } from '../src/chain/requests';
+import { ProtocolError, ServerError } from '../src/provider/errors';
+import { RunwayClient } from '../src/provider/client';
+import { parseCallback } from '../src/provider/callbacks';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'provider-examples.json');
 const examples = JSON.parse(readFileSync(FIXTURE, 'utf8'));

@@ -7,8 +7,8 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import os from 'node:os';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { CLI_BIN } from '../src/lab/worker-process';
-import { callbackUrl } from '../src/receiver/tokens';
+import { CLI_BIN } from '../tools/lab/worker-process';
+import { callbackUrl } from '../src/provider/callback-tokens';
 import { type RunningDevServer, freePort, startDevServer } from '../src/temporal/dev-server';
 import { type TestSimulator, eventually, finishedTask, startTestSimulator } from './support/simulator';
 

@@ -3,11 +3,11 @@
  * only a callback whose URL token is ours becomes a signal, and only after the provider confirms the task.
  */
 import { Client, Connection } from '@temporalio/client';
-import { callbackSignatureHeaders } from '../src/runway/callbacks';
+import { callbackSignatureHeaders } from '../src/provider/callbacks';
 import { type RunningReceiver, startCallbackReceiver } from '../src/receiver/server';
-import { callbackUrl } from '../src/receiver/tokens';
+import { callbackUrl } from '../src/provider/callback-tokens';
 import { type RunningDevServer, startDevServer } from '../src/temporal/dev-server';
-import type { TaskFinishedSignal } from '../src/workflows/definitions';
+import type { TaskFinishedSignal } from '../src/workflows/messages';
 import {
   type TestSimulator,
   eventually,

@@ -14,7 +14,7 @@ import { createDeliverableActivities, segmentFileName } from '../src/activities/
 import { closeServer, listen } from '../src/http/json-server';
 import { probeVideo } from '../src/media/probe';
 import { renderClip } from '../src/simulator/media';
-import { LocalFolderStorage } from '../src/storage/chain-storage';
+import { LocalFolderStorage } from '../src/media/storage';
 
 jest.setTimeout(120_000);
 

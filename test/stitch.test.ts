@@ -14,7 +14,7 @@ import { closeServer, listen } from '../src/http/json-server';
 import { probeVideo } from '../src/media/probe';
 import { detectLayout, stitch } from '../src/media/stitch';
 import { concatClips, renderClip, segmentColour } from '../src/simulator/media';
-import { LocalFolderStorage } from '../src/storage/chain-storage';
+import { LocalFolderStorage } from '../src/media/storage';
 import { colourDistance, pixelAt } from './support/frames';
 
 jest.setTimeout(120_000);

@@ -6,13 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { classifyTaskFailure } from '../src/runway/task-failures';
-import {
-  type ChainProgress,
-  redoUpdate,
-  resumeUpdate,
-  taskFinishedSignal,
-} from '../src/workflows/definitions';
+import { classifyTaskFailure } from '../src/chain/task-failures';
+import { type ChainProgress } from '../src/chain/progress';
+import { redoUpdate, resumeUpdate, taskFinishedSignal } from '../src/workflows/messages';
 import {
   INPUT,
   ScriptedProvider,

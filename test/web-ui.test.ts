@@ -6,12 +6,12 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { exportHistories, filesUnder, findLeaks } from '../src/lab/leaks';
+import { exportHistories, filesUnder, findLeaks } from '../tools/lab/leaks';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { Browser, Page } from 'playwright-core';
 import { probeVideo } from '../src/media/probe';
 import type { chainSummary } from '../src/cli/chains';
-import type { ChainProgress } from '../src/workflows/definitions';
+import type { ChainProgress } from '../src/chain/progress';
 import { browserTestsWanted, gotoWhenUp, launchChromium, saveScreenshot } from './support/browser';
 import { eventually } from './support/simulator';
 import {

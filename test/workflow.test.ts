@@ -5,13 +5,9 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
-import {
-  type ChainProgress,
-  FailureTypes,
-  progressQuery,
-  resumeUpdate,
-  taskFinishedSignal,
-} from '../src/workflows/definitions';
+import { type ChainProgress } from '../src/chain/progress';
+import { FailureTypes } from '../src/chain/failure-types';
+import { progressQuery, resumeUpdate, taskFinishedSignal } from '../src/workflows/messages';
 import {
   INPUT,
   ScriptedProvider,

@@ -8,11 +8,11 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { DownloadRefused, FileGone, downloadToStorage } from '../media/download';
 import { probeVideo } from '../media/probe';
-import { redactUrlsIn } from '../redact';
+import { redactUrlsIn } from '../chain/redact';
 import { writeReport, type ReportInput } from '../media/report';
 import { concatCopy, stitch, type StitchResult } from '../media/stitch';
-import { type ChainStorage, FileTooLarge } from '../storage/chain-storage';
-import type { SegmentArchive } from '../workflows/definitions';
+import { type ChainStorage, FileTooLarge } from '../media/storage';
+import type { SegmentArchive } from '../chain/progress';
 
 export interface DeliverableDeps {
   storage: ChainStorage;

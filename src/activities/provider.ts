@@ -9,16 +9,13 @@
  */
 import { Context, sleep } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
-import {
-  type ExtendRequest,
-  type GenerateRequest,
-  ProtocolError,
-  RunwayClient,
-  RunwayError,
-  type TaskDetail,
-} from '../runway';
-import { callbackUrl } from '../receiver/tokens';
-import { FailureTypes, type TaskOutcome } from '../workflows/definitions';
+import { type ExtendRequest, type GenerateRequest } from '../chain/requests';
+import { ProtocolError, RunwayError } from '../provider/errors';
+import { RunwayClient } from '../provider/client';
+import { type TaskDetail } from '../provider/answers';
+import { callbackUrl } from '../provider/callback-tokens';
+import { FailureTypes } from '../chain/failure-types';
+import { type TaskOutcome } from '../chain/task-outcome';
 
 export interface ProviderDeps {
   client: RunwayClient;

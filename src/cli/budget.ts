@@ -1,6 +1,6 @@
 /** The credits a chain is expected to cost, from the price table it will run with. */
-import { priceOf } from '../runway/pricing';
-import type { ResolvedInput } from '../workflows/definitions';
+import { priceOf } from '../chain/prices';
+import type { ResolvedInput } from '../chain/input';
 
 function pricesFor(input: ResolvedInput) {
   const prices = input.options.prices;

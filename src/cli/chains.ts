@@ -11,19 +11,16 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { randomBytes } from 'node:crypto';
-import type { Config } from '../config';
-import { mdText } from '../workflows/markdown';
+import type { Config } from '../config/config';
+import { mdText } from '../chain/markdown';
 import { forTerminal } from './terminal-text';
 import { UsageError } from './usage';
-import { describeTemporalConnection, temporalConnectionOptions } from '../temporal/connection';
-import { LongVideoSegmentsDone, LongVideoSegmentsTotal, LongVideoState } from '../temporal/search-attributes';
-import {
-  type ChainProgress,
-  type ChainState,
-  type ResolvedInput,
-  WORKFLOW_TASK_QUEUE,
-  progressQuery,
-} from '../workflows/definitions';
+import { describeTemporalConnection, temporalConnectionOptions } from '../config/connection';
+import { LongVideoSegmentsDone, LongVideoSegmentsTotal, LongVideoState } from '../chain/search-attributes';
+import { type ChainProgress, type ChainState } from '../chain/progress';
+import { type ResolvedInput } from '../chain/input';
+import { WORKFLOW_TASK_QUEUE } from '../chain/queues';
+import { progressQuery } from '../workflows/messages';
 
 export async function connectClient(config: Config): Promise<Client> {
   const options = await temporalConnectionOptions(config);

@@ -3,18 +3,11 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { type Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { loadConfig } from '../config';
-import {
-  type ChainProgress,
-  type LongVideoInput,
-  type SegmentState,
-  WORKFLOW_TASK_QUEUE,
-  appendUpdate,
-  parseLongVideoInput,
-  pauseUpdate,
-  redoUpdate,
-  resumeUpdate,
-} from '../workflows/definitions';
+import { loadConfig } from '../config/config';
+import { type ChainProgress, type SegmentState } from '../chain/progress';
+import { type LongVideoInput, parseLongVideoInput } from '../chain/input';
+import { WORKFLOW_TASK_QUEUE } from '../chain/queues';
+import { appendUpdate, pauseUpdate, redoUpdate, resumeUpdate } from '../workflows/messages';
 import { WorkflowNotFoundError, chainProgress, connectClient, renderProgress } from './chains';
 import { readStoryboard } from './storyboard';
 import { UsageError, decimalOption } from './usage';

@@ -4,13 +4,19 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config';
-import { parseLongVideoInput } from '../workflows/definitions';
+import { loadConfig } from '../config/config';
+import { parseLongVideoInput } from '../chain/input';
 import { EXIT, connectClient, followChain, printOutputs, startChain, webUiLink } from './chains';
-import { beginDevState, clearDevState, readDevState, readDevStateFile, stopOrphans } from './dev-state';
+import {
+  beginDevState,
+  clearDevState,
+  readDevState,
+  readDevStateFile,
+  stopOrphans,
+} from '../config/dev-state';
 import { startLocalStack } from './local-stack';
 import { readStoryboard } from './storyboard';
-import { redactUrl } from '../redact';
+import { redactUrl } from '../chain/redact';
 import { forTerminal } from './terminal-text';
 import { UsageError } from './usage';
 

@@ -13,9 +13,9 @@ import {
   stopOrphans,
   stopSupervisor,
   supervisorAlive,
-} from './dev-state';
+} from '../config/dev-state';
 import { type LocalStack, startLocalStack } from './local-stack';
-import { redactUrl } from '../redact';
+import { redactUrl } from '../chain/redact';
 import { UsageError } from './usage';
 
 export const DEV_USAGE = `long-video dev [--time-scale S] [--port P] [--ui-port U] [--detach | --stop]

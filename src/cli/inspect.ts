@@ -1,6 +1,6 @@
 /** `long-video status | watch | list | cancel`: read and steer chains. */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config';
+import { loadConfig } from '../config/config';
 import {
   EXIT,
   WorkflowNotFoundError,
@@ -14,7 +14,7 @@ import {
 } from './chains';
 import { forTerminal } from './terminal-text';
 import { UsageError } from './usage';
-import { LongVideoSegmentsDone, LongVideoSegmentsTotal, LongVideoState } from '../temporal/search-attributes';
+import { LongVideoSegmentsDone, LongVideoSegmentsTotal, LongVideoState } from '../chain/search-attributes';
 
 export const STATUS_USAGE = `long-video status ID [--json]
 

@@ -8,13 +8,13 @@ import { existsSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import { Runtime } from '@temporalio/worker';
 import { workerLogger } from '../temporal/logging';
-import { type Config, loadConfig } from '../config';
+import { type Config, loadConfig } from '../config/config';
 import type { RunningReceiver } from '../receiver/server';
 import { type RunningSimulator, startSimulator } from '../simulator/server';
 import { type RunningDevServer, freePort, startDevServer } from '../temporal/dev-server';
 import { type RunningWorkers, defaultBundlePath, startWorkers } from '../worker';
 import type { RecordedProcess } from '../temporal/processes';
-import { DATA_DIR, DEV_DB_FILE } from './dev-state';
+import { DATA_DIR, DEV_DB_FILE } from '../config/dev-state';
 import { startReceiverFor } from './worker';
 
 export interface LocalStackOptions {

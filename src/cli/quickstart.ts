@@ -8,10 +8,10 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { RunwayClient } from '../runway/client';
-import type { TaskDetail } from '../runway/schemas';
+import { RunwayClient } from '../provider/client';
+import type { TaskDetail } from '../provider/answers';
 import { startSimulator } from '../simulator/server';
-import { redactUrl } from '../redact';
+import { redactUrl } from '../chain/redact';
 import { UsageError } from './usage';
 
 export const QUICKSTART_USAGE = `long-video quickstart [options]

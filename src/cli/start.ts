@@ -1,7 +1,7 @@
 /** `long-video start`: validate a chain's input, start it, and optionally follow it to the end. */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config';
-import { InvalidChainInput, parseLongVideoInput } from '../workflows/definitions';
+import { loadConfig } from '../config/config';
+import { InvalidChainInput, parseLongVideoInput } from '../chain/input';
 import {
   EXIT,
   chainSummary,

@@ -8,7 +8,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { Prompt, describeZodError } from '../runway/schemas';
+import { Prompt, describeZodError } from '../chain/requests';
 import { UsageError } from './usage';
 
 const PromptItem = z.union([z.string(), z.object({ prompt: z.string() }).transform((o) => o.prompt)]);

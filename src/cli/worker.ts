@@ -2,12 +2,12 @@
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
-import { describeTemporalConnection, temporalConnectionOptions } from '../temporal/connection';
+import { describeTemporalConnection, temporalConnectionOptions } from '../config/connection';
 import { workerLogger } from '../temporal/logging';
-import { type Config, loadConfig, providerApiKey } from '../config';
+import { type Config, loadConfig, providerApiKey } from '../config/config';
 import { startCallbackReceiver, type RunningReceiver } from '../receiver/server';
-import { redactUrl } from '../redact';
-import { RunwayClient } from '../runway/client';
+import { redactUrl } from '../chain/redact';
+import { RunwayClient } from '../provider/client';
 import { defaultBundlePath, startWorkers } from '../worker';
 import { existsSync } from 'node:fs';
 

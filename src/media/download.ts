@@ -5,8 +5,8 @@
  */
 import { Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
-import { redactUrl } from '../redact';
-import type { ChainStorage, StoredFile } from '../storage/chain-storage';
+import { redactUrl } from '../chain/redact';
+import type { ChainStorage, StoredFile } from './storage';
 
 export class DownloadRefused extends Error {
   constructor(message: string) {

@@ -4,8 +4,9 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { ChainStorage } from '../storage/chain-storage';
-import type { ChainProgress, ResolvedInput } from '../workflows/definitions';
+import type { ChainStorage } from './storage';
+import type { ChainProgress } from '../chain/progress';
+import type { ResolvedInput } from '../chain/input';
 import type { StitchResult } from './stitch';
 
 export interface ReportInput {

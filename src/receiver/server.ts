@@ -9,12 +9,12 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { WorkflowNotFoundError, type WorkflowClient } from '@temporalio/client';
 import { outcomeOf } from '../activities/provider';
 import { BodyError, closeServer, listen, readJsonBody, sendJson } from '../http/json-server';
-import { parseCallback, verifyCallbackSignature } from '../runway/callbacks';
-import type { RunwayClient } from '../runway/client';
-import { RunwayError } from '../runway/errors';
-import { taskFinishedSignal } from '../workflows/definitions';
+import { parseCallback, verifyCallbackSignature } from '../provider/callbacks';
+import type { RunwayClient } from '../provider/client';
+import { RunwayError } from '../provider/errors';
+import { taskFinishedSignal } from '../workflows/messages';
 import { ReadPacer, UsedCallbackUrls } from './callback-guards';
-import { type CallbackTarget, verifyCallbackPath } from './tokens';
+import { type CallbackTarget, verifyCallbackPath } from '../provider/callback-tokens';
 
 export interface ReceiverOptions {
   host: string;

@@ -3,7 +3,7 @@
  * webhook HMAC key is set, retried a few times on failure, and dropped, delayed or duplicated on purpose
  * when faults say so. Every attempt is recorded for the admin API.
  */
-import { callbackSignatureHeaders } from '../runway/callbacks';
+import { callbackSignatureHeaders } from '../provider/callbacks';
 import type { SeededRandom } from './clock';
 import type { FaultConfig } from './options';
 import type { CallbackWire } from './task';

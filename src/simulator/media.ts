@@ -9,7 +9,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ffmpeg } from '../media/ffmpeg';
-import type { AspectRatio, Quality } from '../runway/schemas';
+import type { AspectRatio, Quality } from '../chain/requests';
 
 export const FRAME_RATE = 24;
 

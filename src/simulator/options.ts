@@ -3,7 +3,7 @@
  * clock). Durations are in provider time: the time scale turns them into wall time.
  */
 import { z } from 'zod';
-import { DEFAULT_PRICES, PriceTable } from '../runway/pricing';
+import { DEFAULT_PRICES, PriceTable } from '../chain/prices';
 
 export const FailCode = z.union([
   z.literal(400),

@@ -5,14 +5,9 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { priceOf } from '../runway/pricing';
-import {
-  EXTENSION_SECONDS,
-  ExtendRequest,
-  GenerateRequest,
-  type TaskState,
-  describeZodError,
-} from '../runway/schemas';
+import { priceOf } from '../chain/prices';
+import { EXTENSION_SECONDS, ExtendRequest, GenerateRequest, describeZodError } from '../chain/requests';
+import { type TaskState } from '../provider/answers';
 import { callbackOf, describeTask, detailMsg } from './answer-shapes';
 import { CallbackDelivery } from './callback-delivery';
 import { SeededRandom, SimClock } from './clock';

@@ -4,7 +4,7 @@
  * the provider accepts those, so the simulator drops them before its strict validation, and counts what
  * it dropped so that tests can see it.
  */
-import { ExtendRequest, GenerateRequest } from '../runway/schemas';
+import { ExtendRequest, GenerateRequest } from '../chain/requests';
 
 type Endpoint = 'generate' | 'extend';
 

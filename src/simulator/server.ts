@@ -7,7 +7,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { describeZodError } from '../runway/schemas';
+import { describeZodError } from '../chain/requests';
 import { BodyError, closeServer, listen, readJsonBody, sendJson } from '../http/json-server';
 import { type ApiAnswer, SimulatedProvider, accountOf } from './provider';
 import { type ResolvedSimulatorOptions, SimulatorOptions } from './options';

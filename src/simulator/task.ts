@@ -3,7 +3,8 @@
  * at a given provider time, whether its files expired, their URLs. How a task's answers look (the answer
  * shape) is in `answer-shapes.ts`.
  */
-import type { AspectRatio, Quality, TaskState } from '../runway/schemas';
+import type { AspectRatio, Quality } from '../chain/requests';
+import type { TaskState } from '../provider/answers';
 import type { RenderedMedia } from './media';
 
 /**

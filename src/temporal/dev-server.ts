@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { resolveTemporalCli } from './binaries';
 import { type DbLock, acquireDbLock } from './db-lock';
 import { type RecordedProcess, recordProcess } from './processes';
-import { SEARCH_ATTRIBUTES } from './search-attributes';
+import { SEARCH_ATTRIBUTES } from '../chain/search-attributes';
 
 const run = promisify(execFile);
 

@@ -1,7 +1,7 @@
 /** Register the chain's search attributes in a namespace (idempotent): for clusters we did not start. */
 import type { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { SEARCH_ATTRIBUTES } from './search-attributes';
+import { SEARCH_ATTRIBUTES } from '../chain/search-attributes';
 
 const GRPC_UNIMPLEMENTED = 12;
 

@@ -3,14 +3,14 @@
  * requests it makes from them. Pure functions, run inside the workflow.
  */
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
-import { Prompt } from '../runway/schemas';
+import { Prompt } from '../chain/requests';
 import {
   type ChainCarry,
   type LongVideoInput,
   MAX_SEGMENTS,
   type ResolvedInput,
   parseLongVideoInput,
-} from './definitions';
+} from '../chain/input';
 
 export function validate(rawInput: unknown): ResolvedInput {
   try {

@@ -6,18 +6,17 @@
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type {
   AttemptRecord,
-  ChainCarry,
   ChainOutputs,
   ChainProgress,
   ChainState,
   PauseState,
-  ResolvedInput,
   SegmentArchive,
   SegmentState,
-  TaskOutcome,
-} from './definitions';
-import { mdLink, mdText } from './markdown';
-import { LongVideoSegmentsDone, LongVideoSegmentsTotal, LongVideoState } from '../temporal/search-attributes';
+} from '../chain/progress';
+import type { ChainCarry, ResolvedInput } from '../chain/input';
+import type { TaskOutcome } from '../chain/task-outcome';
+import { mdLink, mdText } from '../chain/markdown';
+import { LongVideoSegmentsDone, LongVideoSegmentsTotal, LongVideoState } from '../chain/search-attributes';
 
 const now = () => new Date().toISOString(); // the workflow clock: deterministic under replay
 

@@ -24,8 +24,8 @@ import {
 } from '@temporalio/workflow';
 import type { createDeliverableActivities } from '../activities/deliverable';
 import type { createProviderActivities, SubmitResult } from '../activities/provider';
-import { priceOf } from '../runway/pricing';
-import { type TaskFailureKind, classifyTaskFailure } from '../runway/task-failures';
+import { priceOf } from '../chain/prices';
+import { type TaskFailureKind, classifyTaskFailure } from '../chain/task-failures';
 import { ChainView } from './chain-view';
 import {
   applicationFailure,
@@ -37,21 +37,19 @@ import {
   reject,
   validate,
 } from './chain-inputs';
+import { type ChainProgress, type SegmentState } from '../chain/progress';
+import { FailureTypes } from '../chain/failure-types';
+import { PROVIDER_READ_TASK_QUEUE, PROVIDER_TASK_QUEUE } from '../chain/queues';
 import {
-  type ChainProgress,
-  FailureTypes,
-  PROVIDER_READ_TASK_QUEUE,
-  PROVIDER_TASK_QUEUE,
-  type SegmentState,
   type TaskFinishedSignal,
-  type TaskOutcome,
   appendUpdate,
   pauseUpdate,
   progressQuery,
   redoUpdate,
   resumeUpdate,
   taskFinishedSignal,
-} from './definitions';
+} from './messages';
+import { type TaskOutcome } from '../chain/task-outcome';
 
 type ProviderActivities = ReturnType<typeof createProviderActivities>;
 type DeliverableActivities = ReturnType<typeof createDeliverableActivities>;

@@ -7,11 +7,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { Config, loadConfig, readDotEnv } from '../../src/config';
-import { DEFAULT_BASE_URL } from '../../src/runway/client';
+import { Config, loadConfig, readDotEnv } from '../../src/config/config';
+import { DEFAULT_BASE_URL } from '../../src/provider/client';
 import { COMMANDS } from '../../src/starter';
-import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
-import { PROVIDER_READ_TASK_QUEUE, PROVIDER_TASK_QUEUE } from '../../src/workflows/definitions';
+import { SEARCH_ATTRIBUTES } from '../../src/chain/search-attributes';
+import { PROVIDER_READ_TASK_QUEUE, PROVIDER_TASK_QUEUE } from '../../src/chain/queues';
 
 export type Env = Record<string, string>;
 interface Service {

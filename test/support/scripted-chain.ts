@@ -8,16 +8,12 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { createProviderActivities, SubmitInput, SubmitResult } from '../../src/activities/provider';
-import {
-  type ChainProgress,
-  FailureTypes,
-  type LongVideoInput,
-  PROVIDER_READ_TASK_QUEUE,
-  PROVIDER_TASK_QUEUE,
-  type TaskOutcome,
-  WORKFLOW_TASK_QUEUE,
-  progressQuery,
-} from '../../src/workflows/definitions';
+import { type ChainProgress } from '../../src/chain/progress';
+import { FailureTypes } from '../../src/chain/failure-types';
+import { type LongVideoInput } from '../../src/chain/input';
+import { PROVIDER_READ_TASK_QUEUE, PROVIDER_TASK_QUEUE, WORKFLOW_TASK_QUEUE } from '../../src/chain/queues';
+import { type TaskOutcome } from '../../src/chain/task-outcome';
+import { progressQuery } from '../../src/workflows/messages';
 import type { longVideo } from '../../src/workflows/long-video';
 import { createTimeSkippingEnv } from './temporal';
 

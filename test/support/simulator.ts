@@ -1,4 +1,5 @@
-import { RunwayClient, type TaskDetail, type TaskState } from '../../src/runway';
+import { RunwayClient } from '../../src/provider/client';
+import { type TaskDetail, type TaskState } from '../../src/provider/answers';
 import { SimulatorAdmin } from '../../src/simulator/admin-client';
 import type { SimulatorOptions } from '../../src/simulator/options';
 import { type RunningSimulator, startSimulator } from '../../src/simulator/server';

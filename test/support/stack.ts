@@ -15,7 +15,7 @@ import {
   startDevServer,
 } from '../../src/temporal/dev-server';
 import type { SimulatorOptions } from '../../src/simulator/options';
-import { CLI_BIN, type WorkerProcess, spawnWorker } from '../../src/lab/worker-process';
+import { CLI_BIN, type WorkerProcess, spawnWorker } from '../../tools/lab/worker-process';
 
 export type { WorkerProcess };
 import { type TestSimulator, startTestSimulator } from './simulator';

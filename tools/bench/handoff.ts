@@ -10,11 +10,11 @@
  * Poll intervals are provider seconds, scaled by the time scale like every provider duration.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type LedgerEntry } from '../simulator/provider';
-import { RunwayClient } from '../runway/client';
-import { SimulatorAdmin } from '../simulator/admin-client';
-import { startSimulator } from '../simulator/server';
-import type { SimulatorOptions } from '../simulator/options';
+import { type LedgerEntry } from '../../src/simulator/provider';
+import { RunwayClient } from '../../src/provider/client';
+import { SimulatorAdmin } from '../../src/simulator/admin-client';
+import { startSimulator } from '../../src/simulator/server';
+import type { SimulatorOptions } from '../../src/simulator/options';
 import { startDrillStack } from '../lab/drill-stack';
 import { fleetPrompt, settleFleet, startFleet } from '../lab/fleet-chains';
 import { percentile } from '../drills/table';

@@ -5,18 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { chainProgress, startChain } from '../cli/chains';
-import { resumeClosedChain } from '../cli/control';
+import { chainProgress, startChain } from '../../src/cli/chains';
+import { resumeClosedChain } from '../../src/cli/control';
 import type { DrillStack } from '../lab/drill-stack';
-import { priceOf } from '../runway/pricing';
-import type { FaultConfig } from '../simulator/options';
-import {
-  appendUpdate,
-  parseLongVideoInput,
-  pauseUpdate,
-  redoUpdate,
-  resumeUpdate,
-} from '../workflows/definitions';
+import { priceOf } from '../../src/chain/prices';
+import type { FaultConfig } from '../../src/simulator/options';
+import { appendUpdate, pauseUpdate, redoUpdate, resumeUpdate } from '../../src/workflows/messages';
+import { parseLongVideoInput } from '../../src/chain/input';
 import { resolveLostCreate } from './chaos-scenarios';
 import type { ChainRecord } from './operator-invariants';
 import { type Plan, type Step, markedPrompt, seededRandom } from './operator-plan';

@@ -8,12 +8,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { type RunningReceiver, startCallbackReceiver } from '../receiver/server';
-import { RunwayClient } from '../runway/client';
-import { SimulatorAdmin } from '../simulator/admin-client';
-import type { SimulatorOptions } from '../simulator/options';
-import { type RunningSimulator, startSimulator } from '../simulator/server';
-import { type RunningDevServer, freePort, startDevServer } from '../temporal/dev-server';
+import { type RunningReceiver, startCallbackReceiver } from '../../src/receiver/server';
+import { RunwayClient } from '../../src/provider/client';
+import { SimulatorAdmin } from '../../src/simulator/admin-client';
+import type { SimulatorOptions } from '../../src/simulator/options';
+import { type RunningSimulator, startSimulator } from '../../src/simulator/server';
+import { type RunningDevServer, freePort, startDevServer } from '../../src/temporal/dev-server';
 import { type WorkerProcess, spawnWorker } from './worker-process';
 
 export interface DrillStackOptions {

@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Runtime } from '@temporalio/worker';
-import { workerLogger } from '../temporal/logging';
+import { workerLogger } from '../../src/temporal/logging';
 import { formatTable } from '../drills/table';
 import { type GoodputResult, measureGoodput } from './goodput';
 import { type HandoffSpec, MODES, type ModeResult, measureMode } from './handoff';

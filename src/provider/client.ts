@@ -6,17 +6,8 @@
  * policy belongs to the orchestrator.
  */
 import { z } from 'zod';
-import {
-  CreateTaskData,
-  Credits,
-  DownloadUrlData,
-  DownloadUrlRequest,
-  Envelope,
-  ExtendRequest,
-  GenerateRequest,
-  TaskDetail,
-  describeZodError,
-} from './schemas';
+import { CreateTaskData, Credits, DownloadUrlData, Envelope, TaskDetail } from './answers';
+import { DownloadUrlRequest, ExtendRequest, GenerateRequest, describeZodError } from '../chain/requests';
 import {
   InvalidRequestError,
   ProtocolError,

@@ -5,12 +5,8 @@
  * `X-Webhook-Timestamp` in Unix seconds.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import {
-  CallbackPayload,
-  WEBHOOK_SIGNATURE_HEADER,
-  WEBHOOK_TIMESTAMP_HEADER,
-  describeZodError,
-} from './schemas';
+import { CallbackPayload, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER } from './answers';
+import { describeZodError } from '../chain/requests';
 
 export class CallbackRejected extends Error {
   constructor(message: string) {

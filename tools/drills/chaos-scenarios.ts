@@ -3,14 +3,15 @@
  * wrong, then lets the simulator's charge ledger and the chains' output folders judge the result.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { resumeUpdate } from '../workflows/definitions';
-import type { ChainOptions, ChainProgress } from '../workflows/definitions';
-import type { FaultConfig, SimulatorOptions } from '../simulator/options';
+import { resumeUpdate } from '../../src/workflows/messages';
+import type { ChainOptions } from '../../src/chain/input';
+import type { ChainProgress } from '../../src/chain/progress';
+import type { FaultConfig, SimulatorOptions } from '../../src/simulator/options';
 import { type DrillStack, startDrillStack } from '../lab/drill-stack';
 import { type FleetChain, type Settled, settleFleet, startFleet } from '../lab/fleet-chains';
 import { exportHistories, filesUnder, findLeaks } from '../lab/leaks';
 import { judge } from '../lab/verdict';
-import { priceOf } from '../runway/pricing';
+import { priceOf } from '../../src/chain/prices';
 
 export interface ScenarioSize {
   chains: number;

@@ -5,8 +5,8 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { SimulatorAdmin } from '../simulator/admin-client';
-import { folderName } from '../storage/chain-storage';
+import type { SimulatorAdmin } from '../../src/simulator/admin-client';
+import { folderName } from '../../src/media/storage';
 import type { Settled } from './fleet-chains';
 
 export interface Verdict {

@@ -10,11 +10,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { LedgerEntry } from '../simulator/provider';
-import type { ChainProgress } from '../workflows/definitions';
+import type { LedgerEntry } from '../../src/simulator/provider';
+import type { ChainProgress } from '../../src/chain/progress';
 import { missingSegments } from '../lab/verdict';
-import { probeVideo } from '../media/probe';
-import { folderName } from '../storage/chain-storage';
+import { probeVideo } from '../../src/media/probe';
+import { folderName } from '../../src/media/storage';
 import { parseMarker } from './operator-plan';
 
 export interface ChainRecord {

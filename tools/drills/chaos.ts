@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Runtime } from '@temporalio/worker';
-import { workerLogger } from '../temporal/logging';
+import { workerLogger } from '../../src/temporal/logging';
 import { SCENARIOS, type ScenarioResult, type ScenarioSize, runScenario } from './chaos-scenarios';
 import { type OperatorDrillResult, runOperatorDrill } from './operator-sequences';
 import { formatTable } from './table';

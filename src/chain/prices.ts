@@ -4,7 +4,7 @@
  * estimate read them from here (or from a table passed in), never from a copy.
  */
 import { z } from 'zod';
-import { EXTENSION_SECONDS, type Duration, type Quality } from './schemas';
+import { EXTENSION_SECONDS, type Duration, type Quality } from './requests';
 
 export const PriceTable = z
   .object({

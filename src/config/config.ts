@@ -4,9 +4,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { describeZodError } from './runway/schemas';
-import { DEFAULT_BASE_URL } from './runway/client';
-import { readDevState } from './cli/dev-state';
+import { describeZodError } from '../chain/requests';
+import { DEFAULT_BASE_URL } from '../provider/client';
+import { readDevState } from './dev-state';
 
 const optionalUrl = z
   .string()

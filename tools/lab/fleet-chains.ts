@@ -5,8 +5,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
-import { chainProgress, startChain } from '../cli/chains';
-import { type ChainOptions, type ChainProgress, parseLongVideoInput } from '../workflows/definitions';
+import { chainProgress, startChain } from '../../src/cli/chains';
+import { type ChainOptions, parseLongVideoInput } from '../../src/chain/input';
+import { type ChainProgress } from '../../src/chain/progress';
 
 export interface FleetChain {
   workflowId: string;

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { TLSConfig } from '@temporalio/client';
-import type { Config } from '../config';
+import type { Config } from './config';
 
 /** Assignable to both `ConnectionOptions` (client) and `NativeConnectionOptions` (worker). */
 export interface TemporalConnectionOptions {

@@ -1,0 +1,9 @@
+/** Activity failure types the workflow tells apart. */
+export const FailureTypes = {
+  /** A create may have made a paid task whose id we do not have. */
+  AmbiguousCreate: 'AmbiguousCreate',
+  InsufficientCredits: 'InsufficientCreditsError',
+  TaskNotFinished: 'TaskNotFinished',
+  /** The provider's answer about a task could not be read (a field the chain needs is missing or wrong). */
+  UnreadableAnswer: 'UnreadableAnswer',
+} as const;

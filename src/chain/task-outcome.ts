@@ -1,0 +1,13 @@
+/** What the provider said about a finished task: from a poll, or from a callback after re-fetching it. */
+export interface TaskOutcome {
+  taskId: string;
+  state: 'success' | 'fail';
+  /** The task it extends ('' for a generation); absent when the provider does not say. */
+  parentTaskId?: string;
+  /** The prompt it was made from; absent when the provider does not say. */
+  prompt?: string;
+  videoUrl?: string;
+  imageUrl?: string;
+  failCode?: string;
+  failMsg?: string;
+}

@@ -1,5 +1,0 @@
-export * from './schemas';
-export * from './errors';
-export * from './client';
-export * from './callbacks';
-export * from './pricing';

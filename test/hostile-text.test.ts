@@ -5,7 +5,7 @@
  */
 import { setCurrentDetails } from '@temporalio/workflow';
 import { renderProgress } from '../src/cli/chains';
-import { ChainView } from '../src/workflows/chain-view';
+import { Chain } from '../src/workflows/chain';
 import { type ChainProgress } from '../src/chain/progress';
 import { parseLongVideoInput } from '../src/chain/input';
 
@@ -25,7 +25,7 @@ function lastDetails(): string {
 }
 
 describe('Web UI details', () => {
-  const chain = new ChainView(
+  const chain = new Chain(
     parseLongVideoInput({ prompts: [HOSTILE_PROMPT, 'plain', 'x'.repeat(300)], aspectRatio: '16:9' }),
   );
   const [first] = chain.segments;

@@ -1,9 +1,8 @@
 /**
- * The chain's state and how people see it: the `progress` query, the Web UI's current details (a Markdown
- * table of segments) and the search attributes. Every transition goes through here, so the three never
- * disagree. Workflow code: deterministic, time from the workflow clock.
+ * The chain's state: its segments and every transition of theirs, the spend, the pause, the outputs. The
+ * `progress` query answers from here, and every transition is shown in the Web UI (web-ui.ts), so the two
+ * never disagree. Workflow code: deterministic, time from the workflow clock.
  */
-import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type {
   AttemptRecord,
   ChainOutputs,
@@ -15,8 +14,7 @@ import type {
 } from '../chain/progress';
 import type { ChainCarry, ResolvedInput } from '../chain/input';
 import type { TaskOutcome } from '../chain/task-outcome';
-import { mdLink, mdText } from '../chain/markdown';
-import { LongVideoSegmentsDone, LongVideoSegmentsTotal, LongVideoState } from '../chain/search-attributes';
+import { WebUiView } from './web-ui';
 
 const now = () => new Date().toISOString(); // the workflow clock: deterministic under replay
 
@@ -31,7 +29,7 @@ const pendingSegment = (index: number, prompt: string): SegmentState => ({
   failures: 0,
 });
 
-export class ChainView {
+export class Chain {
   readonly segments: SegmentState[];
   paused?: PauseState;
   private state: Exclude<ChainState, 'paused'> = 'running';
@@ -39,7 +37,7 @@ export class ChainView {
   private readonly startedAt: string;
   private readonly run: number;
   private updatedAt: string;
-  private publishedAttributes?: string;
+  private readonly webUi = new WebUiView();
   creditsSpent: number;
   /** The cap on `creditsSpent` in force: the input's `--max-credits`, raised by `resume --max-credits`. */
   maxCredits?: number;
@@ -225,56 +223,6 @@ export class ChainView {
 
   private publish(): void {
     this.updatedAt = now();
-    const { state } = this.progress();
-    // Search attributes are history events: write them only when they change.
-    const attributes = [state, this.done(), this.segments.length].join('|');
-    if (attributes !== this.publishedAttributes) {
-      upsertSearchAttributes([
-        { key: LongVideoState, value: state },
-        { key: LongVideoSegmentsDone, value: this.done() },
-        { key: LongVideoSegmentsTotal, value: this.segments.length },
-      ]);
-      this.publishedAttributes = attributes;
-    }
-    setCurrentDetails(this.details(state));
-  }
-
-  private details(state: ChainState): string {
-    // Every user- or provider-supplied text is escaped (`mdText`, `mdLink`): one line, no HTML, no links
-    // of its own. Current details are not a history command: no patch is needed to change them.
-    const why = this.reason ?? this.paused?.reason;
-    const who = this.paused ? ` (paused by ${mdText(this.paused.by, 100)} at ${this.paused.at})` : '';
-    const cap = this.maxCredits !== undefined ? ` of ${this.maxCredits}` : '';
-    const head = `**${state}**${why ? `: ${mdText(why, 1000)}` : ''}${who} · ${this.done()} of ${this.segments.length} segments · run ${this.run} · ${this.creditsSpent}${cap} credits`;
-    const links = [
-      this.outputs?.report && `[report](${fileUrl(this.outputs.report)})`,
-      this.outputs?.video && `[video](${fileUrl(this.outputs.video)})`,
-      this.outputs?.preview && !this.outputs.video && `[preview so far](${fileUrl(this.outputs.preview)})`,
-    ].filter(Boolean);
-    // A long chain shows the rows around where it is; `long-video status` has them all.
-    const at = (this.next() ?? this.segments[this.segments.length - 1])?.index ?? 1;
-    const shown = this.segments.filter((s) => s.index > at - 40 && s.index <= at + 10);
-    const rows = shown.map((s) => {
-      const video = s.videoUrl ? mdLink('video', s.videoUrl) : '';
-      const task = mdText(s.taskId ?? '', 40);
-      return `| ${s.index} | ${s.state} | ${s.attempts} | ${task} | ${video} | ${mdText(s.prompt, 60)} |`;
-    });
-    const hidden = this.segments.length - shown.length;
-    return [
-      head,
-      ...(links.length ? ['', links.join(' · ')] : []),
-      '',
-      '| # | state | attempts | task | video | prompt |',
-      '|---|---|---|---|---|---|',
-      ...rows,
-      ...(hidden ? ['', `(${hidden} more segments: \`long-video status\` lists them all)`] : []),
-    ].join('\n');
+    this.webUi.show(this.progress(), this.next()?.index);
   }
 }
-
-/**
- * A local path as a file:// link: a chain's folder may hold `%` (see `folderName`), which a URL must
- * spell `%25`; spaces, line breaks, parentheses, `#` and `?` would end or bend the link. (Workflow code: no node:url.)
- */
-const fileUrl = (file: string) =>
-  `file://${file.replace(/[% \t\r\n()#?<>[\]|"'`\\]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)}`;

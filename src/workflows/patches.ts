@@ -1,0 +1,30 @@
+/**
+ * The chain's versioning markers (`patched`): a history recorded before a change replays on the old
+ * branch (test/fixtures/histories holds one for each old branch).
+ */
+
+/** The poll waits one poll interval behind an expected callback. */
+export const POLL_BEHIND_CALLBACK = 'poll-behind-callback';
+/** A failed task is resubmitted only when its reason is transient, after a backoff; others pause. */
+export const CLASSIFY_TASK_FAILURES = 'classify-task-failures';
+/** A continue-as-new whose input the next run would refuse is not made: the chain goes on in this run. */
+export const VALIDATE_NEXT_RUN = 'validate-next-run';
+/** A redo keeps counting a segment's attempts and forgets the discarded creates' callbacks. */
+export const REDO_KEEPS_ATTEMPTS = 'redo-keeps-attempt-numbers';
+/** A redo never discards a create the never-pay-twice guard holds: its task's cost would be lost. */
+export const REDO_WAITS_FOR_LOST_CREATE = 'redo-waits-for-lost-create';
+/**
+ * A cancel of the chain waits for a create already sent (and keeps its task); a create not yet sent is
+ * cancelled. A run that inherits a create whose answer never came treats it as an ambiguous create.
+ */
+export const CANCEL_LETS_CREATES_FINISH = 'cancel-lets-creates-finish';
+/**
+ * A chain cancelled while it awaits an adopted task keeps that task (and its charge); before, the cancel
+ * was taken for a task that cannot be awaited: uncharged and forgotten, so a resume paid for it again.
+ */
+export const CANCEL_KEEPS_ADOPTED_TASK = 'cancel-keeps-adopted-task';
+/**
+ * A redone segment whose archive waited behind its discarded task's is archived before the chain is
+ * delivered; before, the chain failed delivering a segment with no file.
+ */
+export const ARCHIVE_AFTER_DISCARDED = 'archive-after-discarded';

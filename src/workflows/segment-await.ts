@@ -1,0 +1,123 @@
+/**
+ * Waiting for a segment's task to end: the callback for its create, or a poll, whichever comes first;
+ * answers that cannot be read pause the chain (the task kept); a task an operator adopted is proven to
+ * be the segment's first.
+ */
+import { CancellationScope, condition, isCancellation, patched, workflowInfo } from '@temporalio/workflow';
+import { FailureTypes } from '../chain/failure-types';
+import type { SegmentState } from '../chain/progress';
+import type { TaskOutcome } from '../chain/task-outcome';
+import { type ChainRun, costOf } from './chain-run';
+import { applicationFailure } from './chain-inputs';
+import { PauseChain } from './pause-chain';
+import { CANCEL_KEEPS_ADOPTED_TASK, POLL_BEHIND_CALLBACK } from './patches';
+
+export type FinishedTask = TaskOutcome & { by: 'callback' | 'poll' };
+
+/**
+ * Wait for a task's end: the callback for this create, or a poll, whichever comes first. When a callback
+ * is expected the poll is only a safety net, held back one poll interval by a timer (a new task is
+ * queued then anyway): when the callback wins, no poll activity was scheduled nor has to be cancelled.
+ */
+export async function awaitOutcome(
+  { chain, input, callbacks, activities }: ChainRun,
+  segment: SegmentState,
+  attempt: number,
+  taskId: string,
+  expectCallback = false,
+): Promise<FinishedTask> {
+  const key = `${segment.index}:${attempt}`;
+  const callbackArrived = () => callbacks.get(key)?.taskId === taskId;
+  const byCallback = (): FinishedTask => ({ ...callbacks.get(key)!, by: 'callback' });
+  if (
+    expectCallback &&
+    patched(POLL_BEHIND_CALLBACK) &&
+    (await condition(callbackArrived, input.options.pollIntervalMs))
+  ) {
+    return byCallback();
+  }
+  const summary = `await ${segment.index}/${chain.segments.length}`;
+  let unreadable = 0;
+  for (;;) {
+    const scope = new CancellationScope();
+    const polled = scope.run(() =>
+      activities.reads.awaitTaskResult.executeWithOptions({ summary }, [{ taskId }]),
+    );
+    polled.catch(() => undefined); // cancelled when the callback wins
+    try {
+      return await Promise.race([
+        polled.then((o): FinishedTask => ({ ...o, by: 'poll' })),
+        condition(callbackArrived).then(byCallback),
+      ]);
+    } catch (err) {
+      // An answer we cannot read: look again a few times (a passing glitch), then pause for a person
+      // (an upgrade, say) rather than poll for ever; the task stays the segment's, paid once.
+      const failure = applicationFailure(err);
+      if (failure?.type !== FailureTypes.UnreadableAnswer) throw err;
+      // Answers in a row: a poll that read other answers first (its attempt > 1) starts the count again.
+      const [{ attempt = 1 } = {}] = (failure.details ?? []) as Array<{ attempt?: number }>;
+      unreadable = attempt > 1 ? 1 : unreadable + 1;
+      if (unreadable >= input.options.maxUnreadableAnswers) {
+        throw new PauseChain(
+          `segment ${segment.index}: ${unreadable} answers in a row about task ${taskId} could not be read ` +
+            `(${failure.message}). The task is paid for and kept: once the provider or long-video is ` +
+            `fixed, \`long-video resume ${workflowInfo().workflowId}\` awaits it again without paying.`,
+          'unreadable provider answer',
+          true,
+        );
+      }
+      if (await condition(callbackArrived, input.options.pollIntervalMs)) return byCallback();
+    } finally {
+      scope.cancel();
+    }
+  }
+}
+
+/**
+ * An operator's task is awaited like ours, but first proven to be this segment's: same prompt, continuing
+ * the previous segment's task. A wrong or unknown id pauses the chain again and costs nothing more.
+ */
+export async function awaitAdopted(
+  run: ChainRun,
+  segment: SegmentState,
+  taskId: string,
+): Promise<FinishedTask> {
+  const { chain } = run;
+  const wrong = (why: string) => {
+    chain.charged(-costOf(run, segment));
+    return new PauseChain(
+      `segment ${segment.index}: the adopted task ${taskId} ${why}; resume with the right --adopt-task, ` +
+        'or without it to submit the segment again',
+      'operator',
+    );
+  };
+  let outcome;
+  try {
+    outcome = await awaitOutcome(run, segment, segment.attempts, taskId);
+  } catch (err) {
+    if (err instanceof PauseChain) throw err; // unreadable answers: the task stays adopted
+    // The chain's cancel is no verdict on the task: it stays adopted and paid, for a resume to await.
+    if (isCancellation(err) && patched(CANCEL_KEEPS_ADOPTED_TASK)) throw err;
+    throw wrong(`cannot be awaited (${applicationFailure(err)?.message ?? (err as Error).message})`);
+  }
+  if (!isSegmentsTask(outcome, segment, chain.previousTaskId(segment))) {
+    throw wrong(`is not this segment's (its prompt or the task it continues differ)`);
+  }
+  return outcome;
+}
+
+/**
+ * Whether a finished task is `segment`'s: the same prompt, continuing the previous segment's task. A field
+ * the provider leaves out refutes nothing (the docs' own answers carry neither); the callback URL or the
+ * operator's word then stands.
+ */
+export function isSegmentsTask(
+  task: Pick<TaskOutcome, 'prompt' | 'parentTaskId'>,
+  segment: SegmentState,
+  previousTaskId: string | undefined,
+): boolean {
+  return (
+    (task.prompt === undefined || task.prompt === segment.prompt) &&
+    (task.parentTaskId === undefined || task.parentTaskId === (previousTaskId ?? ''))
+  );
+}

@@ -1,0 +1,115 @@
+/**
+ * Paying for a segment: one create (generate or extend), within the budget, and what to do when its
+ * answer is lost: look for that create's callback before deciding anything, never pay twice blindly.
+ */
+import {
+  CancellationScope,
+  CancelledFailure,
+  condition,
+  isCancellation,
+  patched,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { SubmitResult } from '../activities/provider';
+import { FailureTypes } from '../chain/failure-types';
+import type { SegmentState } from '../chain/progress';
+import { type ChainRun, costOf } from './chain-run';
+import { applicationFailure, extendRequest, generateRequest } from './chain-inputs';
+import { GUARD, PauseChain } from './pause-chain';
+import { CANCEL_LETS_CREATES_FINISH } from './patches';
+import { isSegmentsTask } from './segment-await';
+
+/** A create's task, the attempt it belongs to, and whether its callback is expected. */
+export interface CreatedTask {
+  taskId: string;
+  attempt: number;
+  callbacks: boolean;
+}
+
+/** Submit one create for `segment` as its `attempt`; answers the task it made. */
+export async function submit(run: ChainRun, segment: SegmentState, attempt: number): Promise<CreatedTask> {
+  const { chain, input, activities } = run;
+  const previousTaskId = chain.previousTaskId(segment);
+  const cost = costOf(run, segment);
+  const budget = chain.maxCredits;
+  if (budget !== undefined && chain.creditsSpent + cost > budget) {
+    throw new PauseChain(
+      `budget: segment ${segment.index} costs ${cost} credits and ${chain.creditsSpent} of ${budget} are spent; ` +
+        'resume with a higher --max-credits',
+      'budget',
+    );
+  }
+  chain.submitting(segment, attempt);
+  const target = { workflowId: workflowInfo().workflowId, segment: segment.index, attempt };
+  const label = `${previousTaskId ? 'extend' : 'generate'} ${segment.index}/${chain.segments.length}`;
+  const awaited = patched(CANCEL_LETS_CREATES_FINISH);
+  const { submitGeneration, submitExtension } = awaited
+    ? activities.awaitedCreates
+    : activities.abandonedCreates;
+  let result: SubmitResult;
+  try {
+    result = previousTaskId
+      ? await submitExtension.executeWithOptions({ summary: label }, [
+          { ...target, request: extendRequest(input, segment.prompt, previousTaskId) },
+        ])
+      : await submitGeneration.executeWithOptions({ summary: label }, [
+          { ...target, request: generateRequest(input, segment.prompt) },
+        ]);
+  } catch (err) {
+    const failure = applicationFailure(err);
+    if (awaited && CancellationScope.current().consideredCancelled) throw cancelledCreate(run, segment, err);
+    if (failure?.type === FailureTypes.InsufficientCredits) {
+      throw new PauseChain(`out of credits: ${failure.message}`, 'provider (402)');
+    }
+    if (failure?.type !== FailureTypes.AmbiguousCreate) throw err;
+    const [{ callbacks: usesCallbacks }] = failure.details as [{ callbacks: boolean }];
+    return awaitAmbiguousCreate(run, segment, attempt, failure.message, usesCallbacks);
+  }
+  chain.charged(cost);
+  return { taskId: result.taskId, attempt, callbacks: result.callbacks };
+}
+
+/**
+ * A create of `segment` whose answer was lost may have made a paid task: wait `callbackGraceMs` for that
+ * attempt's callback and adopt its task; if none comes, the policy decides (pause, or pay again).
+ */
+export async function awaitAmbiguousCreate(
+  run: ChainRun,
+  segment: SegmentState,
+  attempt: number,
+  why: string,
+  usesCallbacks: boolean,
+): Promise<CreatedTask> {
+  const { chain, input, callbacks } = run;
+  const key = `${segment.index}:${attempt}`;
+  const isOurs = () => {
+    const c = callbacks.get(key);
+    return c !== undefined && isSegmentsTask(c, segment, chain.previousTaskId(segment));
+  };
+  if (usesCallbacks && (await condition(isOurs, input.options.callbackGraceMs))) {
+    chain.charged(costOf(run, segment));
+    return { taskId: callbacks.get(key)!.taskId, attempt, callbacks: true }; // the task exists after all: adopt it
+  }
+  if (input.options.ambiguousCreatePolicy === 'resubmit') return submit(run, segment, attempt + 1);
+  throw new PauseChain(
+    `segment ${segment.index}: ${why}. No callback arrived within ` +
+      `${input.options.callbackGraceMs} ms; look on the provider's dashboard for a task with prompt ` +
+      `"${segment.prompt.slice(0, 60)}": if it is there, resume with --adopt-task TASK_ID; ` +
+      'if not, a plain resume submits the segment again.',
+    GUARD,
+  );
+}
+
+/**
+ * The chain is being cancelled and `segment`'s create ended without a task. A create cancelled before it
+ * ran, or refused, made nothing: the segment is pending again. Any other end (an ambiguous answer, a
+ * time-out) leaves it `submitting`, which the chain's next run treats as an ambiguous create.
+ */
+function cancelledCreate({ chain }: ChainRun, segment: SegmentState, err: unknown): CancelledFailure {
+  const failure = applicationFailure(err);
+  const madeNothing = isCancellation(err) || (failure && failure.type !== FailureTypes.AmbiguousCreate);
+  if (madeNothing) chain.notSubmitted(segment, 'the chain was cancelled before this create made a task');
+  return err instanceof CancelledFailure
+    ? err
+    : new CancelledFailure('cancelled while a create was in flight');
+}

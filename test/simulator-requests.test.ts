@@ -3,7 +3,7 @@
  * counted, an empty callback URL, the contract's refusals kept; real-looking 400 messages, moderation
  * charging a task that then fails, injected failure messages.
  */
-import { INPUT_REJECTION_400_MESSAGES, MODERATOR_MESSAGE } from '../src/simulator/task-outcome';
+import { INPUT_REJECTION_400_MESSAGES, MODERATOR_MESSAGE } from '../src/simulator/task-decision';
 import examples from './fixtures/provider-examples.json';
 import { TEXT, api, create, finished } from './support/raw-simulator';
 import { type TestSimulator, startTestSimulator } from './support/simulator';

@@ -2,7 +2,7 @@
  * The simulator's answer shapes, read with raw `fetch` (never the client's parser): each shape's exact
  * record-detail and callback, a success and a failure, before and after finishing; `mixed` being seeded.
  */
-import { INPUT_REJECTION_400_MESSAGES } from '../src/simulator/task-outcome';
+import { INPUT_REJECTION_400_MESSAGES } from '../src/simulator/task-decision';
 import {
   type Json,
   TEXT,

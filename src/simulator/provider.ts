@@ -17,7 +17,7 @@ import { RateLimiter } from './rate-limit';
 import { IgnoredRequestKeys } from './request-keys';
 import { type SimTask, type TaskShape, isExpired, taskState } from './task';
 import { TaskMedia } from './task-media';
-import { decideTask } from './task-outcome';
+import { decideTask } from './task-decision';
 
 /** What an endpoint answers: the envelope, plus how the HTTP layer should deliver it. */
 export interface ApiAnswer {

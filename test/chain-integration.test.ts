@@ -8,7 +8,7 @@ import path from 'node:path';
 import { findLeaks } from '../tools/lab/leaks';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
-import type { LedgerEntry } from '../src/simulator/provider';
+import type { LedgerEntry } from '../src/simulator/ledger';
 import { type ChainProgress } from '../src/chain/progress';
 import { type LongVideoInput } from '../src/chain/input';
 import { WORKFLOW_TASK_QUEUE } from '../src/chain/queues';

@@ -2,7 +2,7 @@
  * Operator control on the real stack, through the CLI, with the simulator's ledger as the judge of what
  * was paid: credits running out and a top-up, a redo from segment k, and resuming a cancelled chain.
  */
-import type { LedgerEntry } from '../src/simulator/provider';
+import type { LedgerEntry } from '../src/simulator/ledger';
 import { useStackWithWorker } from './support/stack';
 import { eventually } from './support/simulator';
 

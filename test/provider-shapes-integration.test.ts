@@ -5,7 +5,7 @@
  * judges what was paid; the stitched video's length is probed.
  */
 import { probeVideo } from '../src/media/probe';
-import type { LedgerEntry } from '../src/simulator/provider';
+import type { LedgerEntry } from '../src/simulator/ledger';
 import { eventually } from './support/simulator';
 import { type Stack, type WorkerProcess, callbackEnv, startStack } from './support/stack';
 import { quietRuntime } from './support/temporal';

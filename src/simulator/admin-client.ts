@@ -1,7 +1,7 @@
 /** A typed client of the simulator's admin API, for tests, drills and benchmarks. */
 import type { CallbackRecord } from './callback-delivery';
 import type { FaultConfig } from './options';
-import type { LedgerEntry } from './provider';
+import type { LedgerEntry } from './ledger';
 
 export interface SimulatorStats {
   requests: Record<string, Record<string, number>>;

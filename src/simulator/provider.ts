@@ -3,20 +3,21 @@
  * charge ledger, the rate limit, fault decisions, media and callbacks. `server.ts` turns its answers into
  * HTTP in the configured error style.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { priceOf } from '../chain/prices';
-import { EXTENSION_SECONDS, ExtendRequest, GenerateRequest, describeZodError } from '../chain/requests';
+import { ExtendRequest, GenerateRequest, describeZodError } from '../chain/requests';
 import { type TaskState } from '../provider/answers';
 import { callbackOf, describeTask, detailMsg } from './answer-shapes';
 import { CallbackDelivery } from './callback-delivery';
 import { SeededRandom, SimClock } from './clock';
-import { probeAspectRatio } from './image-probe';
 import { FaultConfig, type ResolvedSimulatorOptions } from './options';
+import { CreditLedger, type LedgerEntry, accountOf } from './ledger';
 import { RateLimiter } from './rate-limit';
 import { IgnoredRequestKeys } from './request-keys';
 import { type SimTask, type TaskShape, isExpired, taskState } from './task';
 import { TaskMedia } from './task-media';
+import { shapeOfTask } from './task-shape';
 import { decideTask } from './task-decision';
 
 /** What an endpoint answers: the envelope, plus how the HTTP layer should deliver it. */
@@ -32,30 +33,12 @@ export interface ApiAnswer {
   hang?: boolean;
 }
 
-export interface LedgerEntry {
-  taskId: string;
-  endpoint: 'generate' | 'extend';
-  parentTaskId: string;
-  callBackUrl: string;
-  prompt: string;
-  cost: number;
-  /** Wall clock, ISO 8601, when the create arrived. */
-  createdAt: string;
-  /** A fingerprint of the paying key, never the key. */
-  account: string;
-  /** The body as received, keys the simulator ignored included. */
-  body: Record<string, unknown>;
-}
-
-export const accountOf = (apiKey: string) => createHash('sha256').update(apiKey).digest('hex').slice(0, 12);
-
 export class SimulatedProvider {
   readonly clock: SimClock;
   faults: FaultConfig;
   private random: SeededRandom;
   private readonly tasks = new Map<string, SimTask>();
-  private readonly ledgerEntries: LedgerEntry[] = [];
-  private readonly balances = new Map<string, number>();
+  private readonly accounts = new CreditLedger();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly downloads = new Map<string, { file: string; expiresAt: number }>();
   private readonly media: TaskMedia;
@@ -108,19 +91,25 @@ export class SimulatedProvider {
     if (waitMs > 0) return rateLimited(waitMs);
     if (this.random.chance(faults.createFailBefore)) return { code: 500, msg: 'Internal server error' };
 
-    const shape = await this.shapeOf(endpoint, account, request);
+    const shape = await shapeOfTask(
+      endpoint,
+      account,
+      request,
+      (id) => this.tasks.get(id),
+      this.clock.now(),
+      this.opts,
+    );
     if ('code' in shape) return shape;
     const cost =
       endpoint === 'generate'
         ? priceOf({ endpoint, duration: request.duration, quality: request.quality }, this.opts.prices)
         : priceOf({ endpoint, quality: request.quality }, this.opts.prices);
-    const balance = this.balances.get(account) ?? 0;
+    const balance = this.accounts.balanceOf(account);
     if (balance < cost) return { code: 402, msg: `Insufficient credits: ${cost} needed, ${balance} left` };
 
     this.rateLimiter.record(account, now);
-    this.balances.set(account, balance - cost);
     const task = this.startTask(account, endpoint, request, shape);
-    this.ledgerEntries.push({
+    this.accounts.charge({
       taskId: task.taskId,
       endpoint,
       parentTaskId: task.parentTaskId,
@@ -154,7 +143,7 @@ export class SimulatedProvider {
   credits(apiKey: string): ApiAnswer {
     return (
       this.readFault() ??
-      this.withLatencyFaults({ code: 200, msg: 'success', data: this.balances.get(accountOf(apiKey)) ?? 0 })
+      this.withLatencyFaults({ code: 200, msg: 'success', data: this.accounts.balanceOf(accountOf(apiKey)) })
     );
   }
 
@@ -200,7 +189,7 @@ export class SimulatedProvider {
   // ---- admin --------------------------------------------------------------------------------------
 
   ledger(): LedgerEntry[] {
-    return this.ledgerEntries;
+    return this.accounts.list();
   }
 
   stats() {
@@ -214,7 +203,7 @@ export class SimulatedProvider {
         rejectedAt: this.rateLimiter.rejectedAt,
       },
       tasks: this.tasks.size,
-      charged: this.ledgerEntries.reduce((n, e) => n + e.cost, 0),
+      charged: this.accounts.total(),
       ignoredRequestKeys: this.ignoredKeys.snapshot(),
     };
   }
@@ -234,7 +223,7 @@ export class SimulatedProvider {
   }
 
   setCredits(credits: number, apiKey?: string): void {
-    if (apiKey) this.balances.set(accountOf(apiKey), credits);
+    if (apiKey) this.accounts.setBalance(accountOf(apiKey), credits);
     else this.resetCredits(credits);
   }
 
@@ -251,7 +240,7 @@ export class SimulatedProvider {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     this.tasks.clear();
-    this.ledgerEntries.length = 0;
+    this.accounts.clear();
     this.downloads.clear();
     this.callbacks.records.length = 0;
     for (const k of Object.keys(this.requestCounts)) delete this.requestCounts[k];
@@ -271,7 +260,7 @@ export class SimulatedProvider {
   // ---- internals ----------------------------------------------------------------------------------
 
   private resetCredits(credits: number): void {
-    for (const key of this.opts.apiKeys) this.balances.set(accountOf(key), credits);
+    for (const key of this.opts.apiKeys) this.accounts.setBalance(accountOf(key), credits);
   }
 
   private readFault(): ApiAnswer | undefined {
@@ -285,49 +274,6 @@ export class SimulatedProvider {
       return { ...answer, hang: true, delayMs: this.faults.hangMs };
     if (this.random.chance(this.faults.slowProbability)) return { ...answer, delayMs: this.faults.slowMs };
     return answer;
-  }
-
-  /** Size, length and place in the chain of the task a create would start, or the refusal. */
-  private async shapeOf(
-    endpoint: 'generate' | 'extend',
-    account: string,
-    request: GenerateRequest & ExtendRequest,
-  ): Promise<TaskShape | ApiAnswer> {
-    if (endpoint === 'generate') {
-      let aspectRatio = request.aspectRatio ?? '16:9';
-      if (request.imageUrl) {
-        const probed = await probeAspectRatio(request.imageUrl);
-        if (!probed.ok) return { code: 451, msg: `Failed to fetch the image: ${probed.reason}` };
-        aspectRatio = probed.aspectRatio;
-      }
-      return {
-        parentTaskId: '',
-        chainKey: '',
-        segment: 1,
-        aspectRatio,
-        seconds: request.duration,
-        timelineStart: 0,
-      };
-    }
-    const parent = this.tasks.get(request.taskId);
-    if (!parent || parent.account !== account) return { code: 404, msg: `Task ${request.taskId} not found` };
-    const parentState = this.stateOf(parent);
-    if (parentState !== 'success') {
-      return {
-        code: 422,
-        msg: `Task ${parent.taskId} cannot be extended: it is ${parentState}, not success`,
-      };
-    }
-    if (this.isExpired(parent))
-      return { code: 422, msg: `Task ${parent.taskId} has expired and cannot be extended` };
-    return {
-      parentTaskId: parent.taskId,
-      chainKey: parent.chainKey,
-      segment: parent.segment + 1,
-      aspectRatio: parent.aspectRatio,
-      seconds: EXTENSION_SECONDS,
-      timelineStart: parent.timelineStart + parent.seconds,
-    };
   }
 
   private startTask(

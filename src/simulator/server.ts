@@ -9,7 +9,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { describeZodError } from '../chain/requests';
 import { BodyError, closeServer, listen, readJsonBody, sendJson } from '../http/json-server';
-import { type ApiAnswer, SimulatedProvider, accountOf } from './provider';
+import { accountOf } from './ledger';
+import { type ApiAnswer, SimulatedProvider } from './provider';
 import { type ResolvedSimulatorOptions, SimulatorOptions } from './options';
 import { SeededRandom } from './clock';
 

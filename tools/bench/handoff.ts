@@ -10,7 +10,7 @@
  * Poll intervals are provider seconds, scaled by the time scale like every provider duration.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type LedgerEntry } from '../../src/simulator/provider';
+import { type LedgerEntry } from '../../src/simulator/ledger';
 import { RunwayClient } from '../../src/provider/client';
 import { SimulatorAdmin } from '../../src/simulator/admin-client';
 import { startSimulator } from '../../src/simulator/server';

@@ -10,7 +10,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { LedgerEntry } from '../../src/simulator/provider';
+import type { LedgerEntry } from '../../src/simulator/ledger';
 import type { ChainProgress } from '../../src/chain/progress';
 import { missingSegments } from '../lab/verdict';
 import { probeVideo } from '../../src/media/probe';

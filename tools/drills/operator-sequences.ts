@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { type DrillStack, startDrillStack } from '../lab/drill-stack';
-import type { LedgerEntry } from '../../src/simulator/provider';
+import type { LedgerEntry } from '../../src/simulator/ledger';
 import type { ScenarioResult } from './chaos-scenarios';
 import { CALM, type Ctx, PRICE, count, disrupt, finish, runSequence } from './operator-actions';
 import { type ChainRecord, judgeChain } from './operator-invariants';

@@ -3,7 +3,7 @@
  * thin adapters over the client that turn its errors into the failures the workflow acts on.
  *
  * Never pay twice: a create heartbeats `sending` before the request and the task id the moment it
- * arrives. A retried attempt that finds a task id adopts it; one that finds `sending`, or nothing at all,
+ * arrives. A retried attempt that finds a task id answers it; one that finds `sending`, or nothing at all,
  * cannot know whether a task was made, and reports an ambiguous create instead of sending again. A create
  * once sent is not aborted when its chain is cancelled: it finishes, and the chain keeps its task.
  */
@@ -34,9 +34,8 @@ export interface SubmitInput<R> {
 }
 
 export interface SubmitResult {
+  /** This attempt's answer, or the one an earlier attempt recorded in its heartbeat. */
   taskId: string;
-  /** True when the task id came from an earlier attempt's heartbeat rather than this attempt's answer. */
-  adopted: boolean;
   callbacks: boolean;
 }
 
@@ -50,7 +49,7 @@ export function createProviderActivities(deps: ProviderDeps) {
     const ctx = Context.current();
     const callbacks = Boolean(deps.callbacks);
     const recorded = ctx.info.heartbeatDetails as SubmitHeartbeat | undefined;
-    if (recorded?.phase === 'created') return { taskId: recorded.taskId, adopted: true, callbacks };
+    if (recorded?.phase === 'created') return { taskId: recorded.taskId, callbacks };
     if (recorded?.phase === 'sending') {
       throw ambiguous('an earlier attempt stopped while its create was in flight', callbacks);
     }
@@ -77,7 +76,7 @@ export function createProviderActivities(deps: ProviderDeps) {
       throw toFailure(err);
     }
     ctx.heartbeat({ phase: 'created', taskId } satisfies SubmitHeartbeat);
-    return { taskId, adopted: false, callbacks };
+    return { taskId, callbacks };
   }
 
   return {

@@ -44,7 +44,7 @@ export class ScriptedProvider {
         this.creates.push({ kind, input });
         const n = this.creates.length;
         this.onCreate?.(n);
-        return { taskId: `task-${n}`, adopted: false, callbacks: true };
+        return { taskId: `task-${n}`, callbacks: true };
       };
     return {
       submitGeneration: create('generate'),

@@ -11,7 +11,7 @@ import { type RunningReceiver, startCallbackReceiver } from '../src/receiver/ser
 import { callbackUrl } from '../src/provider/callback-tokens';
 import { callbackSignatureHeaders, parseCallback, signCallback } from '../src/provider/callbacks';
 import { MAX_PROMPT_LENGTH } from '../src/chain/requests';
-import { main } from '../src/starter';
+import { main } from '../src/cli/main';
 import { freePort } from '../src/temporal/dev-server';
 import { type TaskFinishedSignal } from '../src/workflows/messages';
 import { WORKFLOW_TASK_QUEUE } from '../src/chain/queues';

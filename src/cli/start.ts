@@ -71,10 +71,13 @@ export const startCommand = () =>
       'stop or resubmit: when a create may have made a task we cannot find (default stop)',
     )
     .addOption(
-      numberOption('--max-credits <credits>', 'pause before a call would take the chain over N credits'),
+      numberOption(
+        '--max-credits <credits>',
+        'pause before a call would take the chain over that many credits',
+      ),
     )
     .option('--trim-boundary-frame', "drop each extension's first frame when stitching")
-    .addOption(numberOption('--crossfade <seconds>', 'crossfade S seconds at each joint when stitching'))
+    .addOption(numberOption('--crossfade <seconds>', 'crossfade this long at each joint when stitching'))
     .option('--dry-run', 'print the estimated credits and start nothing')
     .option('--wait', 'follow the chain with live progress until it ends')
     .option('--json', 'with --wait: print only the final result as JSON')

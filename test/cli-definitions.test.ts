@@ -48,7 +48,7 @@ test('every command is defined, and `long-video --help` lists them all', async (
   );
   const { code, out } = await run(['--help']);
   expect(code).toBe(0);
-  for (const c of commands) expect(out).toMatch(new RegExp(`^  ${c.name()} `, 'm'));
+  for (const c of commands) expect(out).toMatch(new RegExp(`^ {2}${c.name()} `, 'm'));
 });
 
 test.each(commands.map((c) => [c.name(), c] as const))(
@@ -59,7 +59,7 @@ test.each(commands.map((c) => [c.name(), c] as const))(
     expect(out).toMatch(new RegExp(`^Usage: long-video ${name} `, 'm'));
     for (const option of definition.options) expect(out).toContain(option.flags);
     // Each `--flag` in the help is one the parser knows (a fresh definition: nothing parsed before).
-    const listed = [...out.matchAll(/^  (?:-\w, )?(--[\w-]+)/gm)].map((m) => m[1]!);
+    const listed = [...out.matchAll(/^ {2}(?:-\w, )?(--[\w-]+)/gm)].map((m) => m[1]!);
     const known = new Set([...definition.options.map((o) => o.long), '--help']);
     expect(listed.filter((f) => !known.has(f))).toEqual([]);
     expect(listed.length).toBe(definition.options.length + 1);

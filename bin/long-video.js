@@ -3,7 +3,7 @@
 const path = require('node:path');
 const fs = require('node:fs');
 
-const entry = path.join(__dirname, '..', 'lib', 'starter.js');
+const entry = path.join(__dirname, '..', 'lib', 'cli', 'main.js');
 if (!fs.existsSync(entry)) {
   console.error('long-video: lib/ is missing; run `npm run build` in ' + path.join(__dirname, '..'));
   process.exit(1);

@@ -202,8 +202,21 @@ test('start --id of an open chain is refused with or without --replace; a failed
   );
 });
 
-test('an unknown chain id is exit 4', async () => {
-  const r = await cli(['status', 'no-such-chain']);
-  expect(r.code).toBe(4);
-  expect(r.stderr).toContain('no chain with id no-such-chain');
+test('an unknown chain id is exit 4 for every command that takes one', async () => {
+  const commands = [
+    ['status'],
+    ['watch'],
+    ['cancel'],
+    ['pause'],
+    ['resume'],
+    ['redo', '--from', '1'],
+    ['append', '--prompt', 'more'],
+  ];
+  for (const [name, ...rest] of commands) {
+    const r = await cli([name!, 'no-such-chain', ...rest]);
+    expect([name, r.code]).toEqual([name, 4]);
+    expect(r.stderr).toMatch(
+      new RegExp(`^long-video ${name}: no (running )?chain with id no-such-chain\\n$`),
+    );
+  }
 });

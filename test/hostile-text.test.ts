@@ -4,7 +4,7 @@
  * on a terminal it cannot move the cursor, recolour, retitle or reorder what is shown.
  */
 import { setCurrentDetails } from '@temporalio/workflow';
-import { renderProgress } from '../src/cli/chains';
+import { renderProgress } from '../src/cli/print';
 import { Chain } from '../src/workflows/chain';
 import { type ChainProgress } from '../src/chain/progress';
 import { parseLongVideoInput } from '../src/chain/input';

@@ -181,15 +181,15 @@ test('cancel while a slow create is in flight, then resume: every segment is cha
 });
 
 test('operator mistakes get clear errors', async () => {
-  const cases: Array<[string[], RegExp]> = [
-    [['resume', 'op-nothing'], /no chain with id op-nothing/],
-    [['pause', 'op-nothing'], /no running chain with id op-nothing/],
-    [['redo', 'op-append', '--from', '0'], /--from K/],
-    [['append', 'op-append'], /no prompts/],
+  const cases: Array<[string[], number, RegExp]> = [
+    [['resume', 'op-nothing'], 4, /no chain with id op-nothing/],
+    [['pause', 'op-nothing'], 4, /no running chain with id op-nothing/],
+    [['redo', 'op-append', '--from', '0'], 2, /--from K/],
+    [['append', 'op-append'], 2, /no prompts/],
   ];
-  for (const [args, message] of cases) {
+  for (const [args, code, message] of cases) {
     const r = await useStack().cli(args);
-    expect(r.code).toBe(2);
+    expect([args, r.code]).toEqual([args, code]);
     expect(r.stderr).toMatch(message);
   }
 });

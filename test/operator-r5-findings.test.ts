@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { type ChainProgress } from '../src/chain/progress';
 import { FailureTypes } from '../src/chain/failure-types';
 import { redoUpdate, resumeUpdate } from '../src/workflows/messages';
-import { resumeClosedChain } from '../src/cli/control';
+import { resumeClosedChain } from '../src/client';
 import {
   INPUT,
   ScriptedProvider,

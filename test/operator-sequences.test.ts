@@ -16,7 +16,7 @@ import {
   taskFinishedSignal,
 } from '../src/workflows/messages';
 import { nextRunInput } from '../src/workflows/chain-inputs';
-import { resumeClosedChain } from '../src/cli/control';
+import { resumeClosedChain } from '../src/client';
 import {
   INPUT,
   ScriptedProvider,

@@ -183,7 +183,8 @@ test("--shapes docs answers record-detail with only the keys of the docs page's 
 });
 
 test.each([
-  [['--time-scale=-1'], /timeScale/],
+  [['--time-scale=-1'], /--time-scale <s>' argument '-1' is invalid/],
+  [['--time-scale', '0'], /timeScale/],
   [['--shapes', 'bogus'], /shapes: Invalid option.*"docs"/],
   [['--port', 'eighty'], /port/],
   [['--faults', '{bad'], /--faults must be JSON/],

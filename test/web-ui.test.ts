@@ -10,7 +10,7 @@ import { exportHistories, filesUnder, findLeaks } from '../tools/lab/leaks';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { Browser, Page } from 'playwright-core';
 import { probeVideo } from '../src/media/probe';
-import type { chainSummary } from '../src/cli/chains';
+import type { chainSummary } from '../src/cli/print';
 import type { ChainProgress } from '../src/chain/progress';
 import { browserTestsWanted, gotoWhenUp, launchChromium, saveScreenshot } from './support/browser';
 import { eventually } from './support/simulator';

@@ -1,69 +1,28 @@
 /** `long-video pause | resume | redo | append`: steer a chain through its updates. */
 import os from 'node:os';
-import { parseArgs } from 'node:util';
-import { type Client, WorkflowUpdateFailedError } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
 import { loadConfig } from '../config/config';
-import { type ChainProgress, type SegmentState } from '../chain/progress';
-import { type LongVideoInput, parseLongVideoInput } from '../chain/input';
-import { WORKFLOW_TASK_QUEUE } from '../chain/queues';
-import { appendUpdate, pauseUpdate, redoUpdate, resumeUpdate } from '../workflows/messages';
-import { WorkflowNotFoundError, chainProgress, connectClient, renderProgress } from './chains';
+import { appendChain, connectClient, pauseChain, redoChain, resumeChain } from '../client';
+import { EXIT_CODES_HELP } from './exit-codes';
+import { renderProgress } from './print';
 import { readStoryboard } from './storyboard';
-import { UsageError, decimalOption } from './usage';
-
-export const PAUSE_USAGE = `long-video pause ID [--reason TEXT]
-
-Stops new paid calls; the call in flight finishes and is kept. Resume with long-video resume ID.`;
-export const RESUME_USAGE = `long-video resume ID [--max-credits N] [--adopt-task TASK_ID]
-
-A paused chain goes on. A cancelled, failed or terminated chain starts a new run (same id) from its
-finished segments and the task in flight, if any: nothing finished is paid again, what was spent and the
-budget carry over, and a create whose answer never came is looked for (its callback) before any new one;
-a chain the never-pay-twice guard had paused starts paused by it (follow its runbook).
---adopt-task: the chain paused because a create's answer was lost and you found that create's task on
-the provider's dashboard: the chain awaits that task instead of paying for a new one (it checks the
-task's prompt and parent first).`;
-export const REDO_USAGE = `long-video redo ID --from K [--prompt TEXT]
-
-Discards segments K..end and generates them again, continuing from segment K-1's task (K = 1 starts
-over). With --prompt, segment K gets a new prompt. Waits for a call in flight on those segments.`;
-export const APPEND_USAGE = `long-video append ID (--prompt TEXT ... | --prompts FILE)
-
-Adds segments to the end of a running or paused chain.`;
+import { UsageError, act, newCommand, numberOption, repeatableOption } from './usage';
 
 const operator = () => `${os.userInfo().username}@${os.hostname()}`;
+const connect = () => connectClient(loadConfig());
 
-/** Run an update; a refusal by the workflow's validator is a usage error with its message. */
-async function update<T>(id: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError)
-      throw new UsageError(`${id}: ${err.cause?.message ?? err.message}`);
-    if (err instanceof WorkflowNotFoundError) throw new UsageError(`no running chain with id ${id}`);
-    throw err;
-  }
-}
+export const pauseCommand = () =>
+  newCommand('pause')
+    .summary('stop new paid calls')
+    .description(
+      'Stops new paid calls; the call in flight finishes and is kept. Resume with long-video resume ID.',
+    )
+    .argument('<id>', 'the chain (workflow) id')
+    .option('--reason <text>', 'why, shown in the progress and the Web UI')
+    .addHelpText('after', `\n${EXIT_CODES_HELP}`)
+    .action(act(pause));
 
-function idAnd<T extends Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>>(
-  argv: string[],
-  options: T,
-) {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options });
-  if (positionals.length !== 1) throw new UsageError('give exactly one chain id');
-  return { id: positionals[0]!, values };
-}
-
-export async function pauseCommand(argv: string[]): Promise<number> {
-  const { id, values } = idAnd(argv, { reason: { type: 'string' } });
-  const client = await connectClient(loadConfig());
-  const handle = client.workflow.getHandle(id);
-  const p = await update(id, () =>
-    handle.executeUpdate(pauseUpdate, {
-      args: [{ by: operator(), reason: values.reason as string | undefined }],
-    }),
-  );
+async function pause(id: string, { reason }: { reason?: string }): Promise<number> {
+  const p = await pauseChain(await connect(), id, { by: operator(), reason });
   const inFlight = p.segments.find((s) => s.state === 'submitting' || s.state === 'generating');
   console.log(`paused ${id} at ${p.segmentsDone}/${p.segmentsTotal} segments (${p.paused?.reason})`);
   if (inFlight)
@@ -71,146 +30,86 @@ export async function pauseCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-export async function resumeCommand(argv: string[]): Promise<number> {
-  const { id, values } = idAnd(argv, {
-    'max-credits': { type: 'string' },
-    'adopt-task': { type: 'string' },
+export const resumeCommand = () =>
+  newCommand('resume')
+    .summary('resume a paused chain, or start a new run of a closed one')
+    .description(
+      'A paused chain goes on. A cancelled, failed or terminated chain starts a new run (same id) from its\n' +
+        'finished segments and the task in flight, if any: nothing finished is paid again, what was spent and\n' +
+        'the budget carry over, and a create whose answer never came is looked for (its callback) before any\n' +
+        'new one; a chain the never-pay-twice guard had paused starts paused by it (follow its runbook).',
+    )
+    .argument('<id>', 'the chain (workflow) id')
+    .addOption(numberOption('--max-credits <credits>', "raise (or set) the chain's budget"))
+    .option(
+      '--adopt-task <task-id>',
+      "the chain paused because a create's answer was lost and you found that create's task on the " +
+        "provider's dashboard: the chain awaits that task instead of paying for a new one (it checks the " +
+        "task's prompt and parent first)",
+    )
+    .addHelpText('after', `\n${EXIT_CODES_HELP}`)
+    .action(act(resume));
+
+async function resume(id: string, values: { maxCredits?: number; adoptTask?: string }): Promise<number> {
+  const outcome = await resumeChain(await connect(), id, {
+    by: operator(),
+    maxCredits: values.maxCredits,
+    adoptTaskId: values.adoptTask,
   });
-  const adoptTaskId = values['adopt-task'] as string | undefined;
-  const maxCredits = decimalOption(values['max-credits'] as string | undefined);
-  if (maxCredits !== undefined && !(maxCredits >= 0))
-    throw new UsageError('--max-credits must be a number of credits');
-  const client = await connectClient(loadConfig());
-  const handle = client.workflow.getHandle(id);
-  let status: string;
-  try {
-    status = (await handle.describe()).status.name;
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new UsageError(`no chain with id ${id}`);
-    throw err;
-  }
-  if (status === 'RUNNING') {
-    const p = await update(id, () =>
-      handle.executeUpdate(resumeUpdate, { args: [{ by: operator(), maxCredits, adoptTaskId }] }),
-    );
+  if (outcome.kind === 'completed') console.log(`${id} has completed: nothing to resume`);
+  else if (outcome.kind === 'resumed') {
+    const p = outcome.progress;
     console.log(`resumed ${id} at ${p.segmentsDone}/${p.segmentsTotal} segments`);
-    return 0;
+  } else {
+    const p = outcome.progress;
+    console.log(`started a new run of ${id} from ${p.segmentsDone}/${p.segmentsTotal} finished segments`);
+    console.log(renderProgress(id, p));
   }
-  if (adoptTaskId)
-    throw new UsageError(`--adopt-task is for a paused chain; ${id} is ${status.toLowerCase()}`);
-  if (status === 'COMPLETED') {
-    console.log(`${id} has completed: nothing to resume`);
-    return 0;
-  }
-  const progress = await resumeClosedChain(client, id);
-  console.log(
-    `started a new run of ${id} from ${progress.segmentsDone}/${progress.segmentsTotal} finished segments`,
-  );
-  console.log(renderProgress(id, progress));
   return 0;
 }
 
-/**
- * Start a new run of a closed chain, seeded with what its last run finished, what it spent and its budget;
- * answers that progress.
- */
-export async function resumeClosedChain(client: Client, id: string): Promise<ChainProgress> {
-  const handle = client.workflow.getHandle(id);
-  const progress = await chainProgress(client, id);
-  const history = await handle.fetchHistory();
-  const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
-  const payload = started?.input?.payloads?.[0];
-  if (!payload) throw new Error(`cannot read the input of ${id}'s last run`);
-  const input = defaultPayloadConverter.fromPayload<LongVideoInput>(payload);
-  const segments = progress.segments.map(keepWhatWasPaid);
-  const guarded = progress.paused?.by === 'never-pay-twice guard' ? progress.paused : undefined;
-  const next = {
-    ...input,
-    prompts: segments.map((s) => s.prompt),
-    // The spend and the cap go on over the chain's whole life: the cap is the latest one in force
-    // (`resume --max-credits` raises it inside a run), and what was spent counts against it.
-    options: { ...input.options, maxCredits: progress.maxCredits ?? input.options?.maxCredits },
-    carry: {
-      segments,
-      startedAt: progress.startedAt,
-      creditsSpent: progress.creditsSpent,
-      runs: progress.run,
-      // A create the never-pay-twice guard paused for is still unresolved: the new run starts paused by
-      // it, for its runbook (`resume --adopt-task`, or a plain resume once the dashboard shows nothing).
-      ...(guarded ? { paused: guarded } : {}),
-    },
-  } satisfies LongVideoInput;
-  try {
-    parseLongVideoInput(next); // the new run would refuse it: say so here, and start nothing
-  } catch (err) {
-    throw new UsageError(`${id} cannot be resumed: ${(err as Error).message}`);
-  }
-  await client.workflow.start('longVideo', {
-    taskQueue: started?.taskQueue?.name ?? WORKFLOW_TASK_QUEUE,
-    workflowId: id,
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-    args: [next],
-  });
-  return guarded
-    ? { ...progress, segments, state: 'paused', reason: guarded.reason, paused: guarded }
-    : { ...progress, segments, state: 'running', reason: undefined, paused: undefined };
-}
+export const redoCommand = () =>
+  newCommand('redo')
+    .summary('generate segments K..end again')
+    .description(
+      "Discards segments K..end and generates them again, continuing from segment K-1's task (K = 1 starts\n" +
+        'over). With --prompt, segment K gets a new prompt. Waits for a call in flight on those segments.',
+    )
+    .argument('<id>', 'the chain (workflow) id')
+    .addOption(numberOption('--from <k>', 'the first segment to generate again (1 or more)'))
+    .option('--prompt <text>', 'a new prompt for segment K')
+    .addHelpText('after', `\n${EXIT_CODES_HELP}`)
+    .action(act(redo));
 
-/**
- * What a new run may reuse: finished segments, and a task that was created and is generating (it is
- * awaited, not paid again). A create whose answer never came (`submitting`) stays so: the new run treats
- * it as an ambiguous create (it waits for that create's callback, then the never-pay-twice guard).
- */
-function keepWhatWasPaid(s: SegmentState): SegmentState {
-  if (s.state === 'succeeded' || (s.state === 'generating' && s.taskId) || s.state === 'submitting')
-    return { ...s, failures: 0 };
-  const reset: SegmentState = {
-    index: s.index,
-    prompt: s.prompt,
-    state: 'pending',
-    attempts: s.attempts,
-    failures: 0,
-  };
-  return {
-    ...reset,
-    ...(s.lastError ? { lastError: s.lastError } : {}),
-    ...(s.pastAttempts ? { pastAttempts: s.pastAttempts } : {}),
-  };
-}
-
-export async function redoCommand(argv: string[]): Promise<number> {
-  const { id, values } = idAnd(argv, { from: { type: 'string' }, prompt: { type: 'string' } });
-  const from = decimalOption(values.from as string | undefined) ?? NaN;
+async function redo(id: string, values: { from?: number; prompt?: string }): Promise<number> {
+  const from = values.from ?? NaN;
   if (!Number.isInteger(from) || from < 1)
     throw new UsageError('--from K: the first segment to generate again (1 or more)');
-  const client = await connectClient(loadConfig());
-  const handle = client.workflow.getHandle(id);
-  const p = await update(id, () =>
-    handle.executeUpdate(redoUpdate, {
-      args: [{ by: operator(), from, prompt: values.prompt as string | undefined }],
-    }),
-  );
+  const p = await redoChain(await connect(), id, { by: operator(), from, prompt: values.prompt });
   const base = from > 1 ? `from segment ${from - 1}'s task` : 'from scratch';
   console.log(`${id}: segments ${from}..${p.segmentsTotal} will be generated again, ${base}`);
   if (values.prompt) console.log(`segment ${from} prompt: ${values.prompt}`);
   return 0;
 }
 
-export async function appendCommand(argv: string[]): Promise<number> {
-  const { id, values } = idAnd(argv, {
-    prompt: { type: 'string', multiple: true },
-    prompts: { type: 'string' },
-  });
-  const given = values.prompt as string[] | undefined;
-  if (given && values.prompts) throw new UsageError('use --prompt or --prompts, not both');
-  const prompts = values.prompts ? (await readStoryboard(values.prompts as string)).prompts : (given ?? []);
+export const appendCommand = () =>
+  newCommand('append')
+    .summary('add segments to the end of a chain')
+    .description(
+      'Adds segments to the end of a running or paused chain (--prompt TEXT ... or --prompts FILE).',
+    )
+    .argument('<id>', 'the chain (workflow) id')
+    .addOption(repeatableOption('--prompt <text>', 'a prompt; repeat for each new segment, in order'))
+    .option('--prompts <file>', 'one prompt per line, or a JSON/YAML storyboard (- for standard input)')
+    .addHelpText('after', `\n${EXIT_CODES_HELP}`)
+    .action(act(append));
+
+async function append(id: string, values: { prompt?: string[]; prompts?: string }): Promise<number> {
+  if (values.prompt && values.prompts) throw new UsageError('use --prompt or --prompts, not both');
+  const prompts = values.prompts ? (await readStoryboard(values.prompts)).prompts : (values.prompt ?? []);
   if (prompts.length === 0)
     throw new UsageError('no prompts: give --prompt TEXT (repeatable) or --prompts FILE');
-  const client = await connectClient(loadConfig());
-  const handle = client.workflow.getHandle(id);
-  const p = await update(id, () =>
-    handle.executeUpdate(appendUpdate, { args: [{ by: operator(), prompts }] }),
-  );
+  const p = await appendChain(await connect(), id, { by: operator(), prompts });
   console.log(`${id}: appended ${prompts.length} segment(s); the chain now has ${p.segmentsTotal}`);
   return 0;
 }

@@ -3,10 +3,11 @@
  * examples/storyboard.yaml with live progress, then the result and where to look at it.
  */
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config';
 import { parseLongVideoInput } from '../chain/input';
-import { EXIT, connectClient, followChain, printOutputs, startChain, webUiLink } from './chains';
+import { connectClient, followChain, startChain } from '../client';
+import { EXIT_FOR_STATE } from './exit-codes';
+import { printOutputs, progressDisplay, webUiLink } from './print';
 import {
   beginDevState,
   clearDevState,
@@ -18,30 +19,28 @@ import { startLocalStack } from './local-stack';
 import { readStoryboard } from './storyboard';
 import { redactUrl } from '../chain/redact';
 import { forTerminal } from './terminal-text';
-import { UsageError } from './usage';
+import { UsageError, act, newCommand, numberOption } from './usage';
 
-export const DEMO_USAGE = `long-video demo [--prompts FILE] [--time-scale S] [--keep-open]
+export const demoCommand = () =>
+  newCommand('demo')
+    .summary('the local stack and a chain with live progress (npm start)')
+    .description(
+      'Starts the local stack (Temporal dev server + Web UI, simulator, receiver, workers), runs a chain from\n' +
+        'FILE (default examples/storyboard.yaml) with live progress, prints the result and the Web UI link.',
+    )
+    .option('--prompts <file>', 'the storyboard (default examples/storyboard.yaml)')
+    .addOption(numberOption('--time-scale <s>', "the simulator's time scale (default 0.02)"))
+    .option('--keep-open', 'keep the stack up until Ctrl-C so you can browse it (the default on a terminal)')
+    .option('--no-keep-open', 'stop the stack once the chain ends')
+    .action(act(demo));
 
-Starts the local stack (Temporal dev server + Web UI, simulator, receiver, workers), runs a chain from
-FILE (default examples/storyboard.yaml) with live progress, prints the result and the Web UI link.
-With --keep-open (the default on a terminal) the stack stays up until Ctrl-C so you can browse it.`;
-
-export async function demoCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      prompts: { type: 'string' },
-      'time-scale': { type: 'string' },
-      'keep-open': { type: 'boolean' },
-      'no-keep-open': { type: 'boolean' },
-    },
-  });
+async function demo(values: { prompts?: string; timeScale?: number; keepOpen?: boolean }): Promise<number> {
   if (readDevState())
     throw new UsageError('a dev stack is already running here: stop it first (long-video dev --stop)');
   const board = await readStoryboard(
     values.prompts ?? path.join(__dirname, '..', '..', 'examples', 'storyboard.yaml'),
   );
-  const timeScale = Number(values['time-scale'] ?? 0.02);
+  const timeScale = values.timeScale ?? 0.02;
   console.log('starting the local stack (Temporal dev server, simulator, receiver, workers)…');
   for (const line of await stopOrphans(readDevStateFile())) console.log(line);
   const record = beginDevState();
@@ -57,7 +56,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const id = await startChain(client, input);
     console.log(`chain ${id}: ${input.prompts.length} segments`);
     console.log(`Web UI: ${webUiLink(config, id)}\n`);
-    const progress = await followChain(client, id);
+    const progress = await followChain(client, id, { onProgress: progressDisplay(id) });
     console.log(`\n${progress.state}: ${progress.segmentsDone}/${progress.segmentsTotal} segments`);
     for (const s of progress.segments)
       console.log(
@@ -65,7 +64,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
       );
     printOutputs(progress);
     console.log(`\nWeb UI: ${webUiLink(config, id)}`);
-    const keepOpen = values['keep-open'] ?? (!values['no-keep-open'] && Boolean(process.stdin.isTTY));
+    const keepOpen = values.keepOpen ?? Boolean(process.stdin.isTTY);
     if (keepOpen) {
       console.log('The stack stays up so you can browse it; Ctrl-C to stop.');
       await new Promise<void>((resolve) => {
@@ -77,7 +76,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
         'History is kept in .data/temporal.db: `npx long-video dev` shows this chain in the Web UI again.',
       );
     }
-    return EXIT[progress.state];
+    return EXIT_FOR_STATE[progress.state];
   } finally {
     clearDevState();
     await stack.stop();

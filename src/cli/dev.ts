@@ -2,7 +2,6 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   DATA_DIR,
   DEV_STATE_FILE,
@@ -16,55 +15,70 @@ import {
 } from '../config/dev-state';
 import { type LocalStack, startLocalStack } from './local-stack';
 import { redactUrl } from '../chain/redact';
-import { UsageError } from './usage';
+import { UsageError, act, newCommand, numberOption } from './usage';
 
-export const DEV_USAGE = `long-video dev [--time-scale S] [--port P] [--ui-port U] [--detach | --stop]
+interface DevOptions {
+  timeScale?: number;
+  port?: number;
+  uiPort?: number;
+  detach?: boolean;
+  stop?: boolean;
+}
 
-Starts a Temporal dev server with the Web UI (history kept in .data/temporal.db), the provider simulator
-(none when RUNWAY_BASE_URL is set: that provider is used), the callback receiver and the workers.
-Prints the Web UI URL and what a second terminal needs; Ctrl-C stops everything.
+export const devCommand = () =>
+  newCommand('dev')
+    .summary('the whole local stack in one command')
+    .description(
+      'Starts a Temporal dev server with the Web UI (history kept in .data/temporal.db), the provider simulator\n' +
+        '(none when RUNWAY_BASE_URL is set: that provider is used), the callback receiver and the workers.\n' +
+        'Prints the Web UI URL and what a second terminal needs; Ctrl-C stops everything.',
+    )
+    .addOption(
+      numberOption(
+        '--time-scale <s>',
+        "the simulator's time scale (default 0.02: a 60 s generation takes 1.2 s)",
+      ),
+    )
+    .addOption(numberOption('--port <port>', 'Temporal frontend port (default 7233 when free)'))
+    .addOption(numberOption('--ui-port <port>', 'Web UI port (default 8233 when free)'))
+    .option(
+      '--detach',
+      `start in the background, write ${path.relative(process.cwd(), DEV_STATE_FILE)}, return`,
+    )
+    .option('--stop', 'stop a detached stack (or what a killed `long-video dev` left running)')
+    .addHelpText(
+      'after',
+      () =>
+        `\nEach process's pid is recorded in ${path.relative(process.cwd(), DEV_STATE_FILE)} as it starts: \`--stop\` and a new \`dev\`\n` +
+        'stop a Temporal server whose `long-video dev` was killed (only a process whose command line is still the\n' +
+        'recorded one), and no second server opens a database another live server holds.',
+    )
+    .action(act(dev));
 
-  --time-scale S   the simulator's time scale (default 0.02: a 60 s generation takes 1.2 s)
-  --port P         Temporal frontend port (default 7233 when free)
-  --ui-port U      Web UI port (default 8233 when free)
-  --detach         start in the background, write ${path.relative(process.cwd(), DEV_STATE_FILE)}, return
-  --stop           stop a detached stack (or what a killed \`long-video dev\` left running)
-
-Each process's pid is recorded in ${path.relative(process.cwd(), DEV_STATE_FILE)} as it starts: \`--stop\` and a new \`dev\`
-stop a Temporal server whose \`long-video dev\` was killed (only a process whose command line is still the
-recorded one), and no second server opens a database another live server holds.`;
-
-export async function devCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      'time-scale': { type: 'string' },
-      port: { type: 'string' },
-      'ui-port': { type: 'string' },
-      detach: { type: 'boolean' },
-      stop: { type: 'boolean' },
-    },
-  });
+async function dev(values: DevOptions): Promise<number> {
   if (values.stop) return stopDetached();
   const running = readDevState();
   if (running)
     throw new UsageError(
       `a dev stack is already running (pid ${running.pid}); stop it with long-video dev --stop`,
     );
-  const timeScale = Number(values['time-scale'] ?? 0.02);
+  const timeScale = values.timeScale ?? 0.02;
   if (!(timeScale > 0)) throw new UsageError('--time-scale must be a positive number');
   // A stack whose supervisor was killed: its server still runs, on the port and database we want.
   for (const line of await stopOrphans(readDevStateFile())) console.log(line);
   clearDevState();
-  if (values.detach) return detach(argv.filter((a) => a !== '--detach'));
+  if (values.detach) {
+    const again = { '--time-scale': values.timeScale, '--port': values.port, '--ui-port': values.uiPort };
+    return detach(Object.entries(again).flatMap(([flag, v]) => (v === undefined ? [] : [flag, String(v)])));
+  }
 
   const record = beginDevState();
   let stack: LocalStack;
   try {
     stack = await startLocalStack({
       timeScale,
-      temporalPort: values.port ? Number(values.port) : undefined,
-      uiPort: values['ui-port'] ? Number(values['ui-port']) : undefined,
+      temporalPort: values.port || undefined,
+      uiPort: values.uiPort || undefined,
       log: (line) => console.log(`[receiver] ${line}`),
       onProcess: (p) => record.addChild(p),
     });

@@ -7,46 +7,46 @@ import { createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { parseArgs } from 'node:util';
 import { RunwayClient } from '../provider/client';
 import type { TaskDetail } from '../provider/answers';
 import { startSimulator } from '../simulator/server';
 import { redactUrl } from '../chain/redact';
-import { UsageError } from './usage';
+import { UsageError, act, newCommand, numberOption } from './usage';
 
-export const QUICKSTART_USAGE = `long-video quickstart [options]
+interface QuickstartOptions {
+  baseUrl?: string;
+  prompt?: string;
+  out?: string;
+  pollMs?: number;
+  timeScale?: number;
+}
 
-Runs the API quick start (generate → poll → download → extend → poll) and prints each step.
-Without --base-url (or RUNWAY_BASE_URL) it starts a local simulator and uses it.
+export const quickstartCommand = () =>
+  newCommand('quickstart')
+    .summary("the provider's quick start, step by step")
+    .description(
+      'Runs the API quick start (generate → poll → download → extend → poll) and prints each step.\n' +
+        'Without --base-url (or RUNWAY_BASE_URL) it starts a local simulator and uses it.',
+    )
+    .option('--base-url <url>', 'provider base URL (default: an embedded simulator)')
+    .option('--prompt <text>', 'first prompt')
+    .option('--out <dir>', 'where the MP4s are saved (default .data/quickstart)')
+    .addOption(
+      numberOption('--poll-ms <ms>', 'poll interval (default 250 with the simulator, 6000 otherwise)'),
+    )
+    .addOption(numberOption('--time-scale <s>', "the embedded simulator's time scale (default 0.02)"))
+    .action(act(quickstart));
 
-  --base-url URL     provider base URL (default: an embedded simulator)
-  --prompt TEXT      first prompt
-  --out DIR          where the MP4s are saved (default .data/quickstart)
-  --poll-ms N        poll interval (default 250 with the simulator, 6000 otherwise)
-  --time-scale S     the embedded simulator's time scale (default 0.02)`;
-
-export async function quickstartCommand(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      'base-url': { type: 'string' },
-      prompt: { type: 'string' },
-      out: { type: 'string' },
-      'poll-ms': { type: 'string' },
-      'time-scale': { type: 'string' },
-    },
-  });
-  const baseUrl = values['base-url'] ?? process.env.RUNWAY_BASE_URL;
+async function quickstart(values: QuickstartOptions): Promise<void> {
+  const baseUrl = values.baseUrl ?? process.env.RUNWAY_BASE_URL;
   if (baseUrl && !process.env.RUNWAY_API_KEY)
     throw new UsageError('RUNWAY_API_KEY must be set to use a real base URL');
-  const sim = baseUrl
-    ? undefined
-    : await startSimulator({ timeScale: Number(values['time-scale'] ?? 0.02), log: false });
+  const sim = baseUrl ? undefined : await startSimulator({ timeScale: values.timeScale ?? 0.02, log: false });
   const client = new RunwayClient({
     baseUrl: baseUrl ?? sim!.url,
     apiKey: baseUrl ? process.env.RUNWAY_API_KEY! : sim!.options.apiKeys[0]!,
   });
-  const pollMs = Number(values['poll-ms'] ?? (sim ? 250 : 6000));
+  const pollMs = values.pollMs ?? (sim ? 250 : 6000);
   const out = path.resolve(values.out ?? '.data/quickstart');
   try {
     console.log(

@@ -1,20 +1,11 @@
 /** `long-video receiver`: the callback receiver on its own, for workers started with `--no-receiver`. */
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config';
 import { startReceiverFor } from './worker';
 
-export const RECEIVER_USAGE = `long-video receiver
-
-Serves the provider's callbacks on CALLBACK_HOST:CALLBACK_PORT without running a worker: checks each
-callback URL's token (and the provider's signature when RUNWAY_WEBHOOK_HMAC_KEY is set), re-fetches the
-task from RUNWAY_BASE_URL and signals the chain on TEMPORAL_ADDRESS. Needs CALLBACK_PUBLIC_URL,
-CALLBACK_SECRET and RUNWAY_API_KEY; run the workers with --no-receiver beside it. Prints
-\`listening on URL\` when ready and stops gracefully on SIGINT/SIGTERM.`;
-
 const REQUIRED = ['CALLBACK_PUBLIC_URL', 'CALLBACK_SECRET', 'RUNWAY_API_KEY'] as const;
 
-export async function receiverCommand(argv: string[]): Promise<number> {
-  parseArgs({ args: argv, options: {}, strict: true });
+/** The receiver until SIGINT/SIGTERM (its command definition is in main.ts). */
+export async function receiverCommand(): Promise<number> {
   const config = loadConfig();
   const missing = REQUIRED.filter((key) => !config[key]);
   if (missing.length > 0) {

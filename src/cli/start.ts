@@ -1,76 +1,94 @@
 /** `long-video start`: validate a chain's input, start it, and optionally follow it to the end. */
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config';
 import { InvalidChainInput, parseLongVideoInput } from '../chain/input';
-import {
-  EXIT,
-  chainSummary,
-  connectClient,
-  followChain,
-  printOutputs,
-  startChain,
-  webUiLink,
-} from './chains';
+import { connectClient, followChain, startChain } from '../client';
 import { describePrices, estimateCredits } from './budget';
+import { EXIT_FOR_STATE } from './exit-codes';
+import { chainSummary, printOutputs, progressDisplay, webUiLink } from './print';
 import { readStoryboard } from './storyboard';
-import { UsageError, decimalOption } from './usage';
+import { UsageError, act, newCommand, numberOption, repeatableOption } from './usage';
 
-export const START_USAGE = `long-video start (--prompt TEXT ... | --prompts FILE) [options]
+interface StartOptions {
+  prompt?: string[];
+  prompts?: string;
+  duration?: number;
+  quality?: string;
+  aspectRatio?: string;
+  imageUrl?: string;
+  watermark?: string;
+  id?: string;
+  replace?: boolean;
+  maxTaskFailures?: number;
+  pollIntervalMs?: number;
+  callbackGraceMs?: number;
+  ambiguousCreate?: string;
+  maxCredits?: number;
+  trimBoundaryFrame?: boolean;
+  crossfade?: number;
+  dryRun?: boolean;
+  wait?: boolean;
+  json?: boolean;
+}
 
-Starts a long-video chain: segment 1 is generated, each further prompt extends the previous segment.
+export const startCommand = () =>
+  newCommand('start')
+    .summary('start a chain from prompts')
+    .description(
+      'Starts a long-video chain: segment 1 is generated, each further prompt extends the previous segment.\n' +
+        'Give the prompts with --prompt (repeated) or --prompts FILE.',
+    )
+    .addOption(repeatableOption('--prompt <text>', 'a prompt; repeat for each segment, in order'))
+    .option('--prompts <file>', 'one prompt per line, or a JSON/YAML storyboard (- for standard input)')
+    .addOption(numberOption('--duration <seconds>', "first segment's length: 5 or 10 (default 5)"))
+    .option('--quality <quality>', '720p or 1080p (default 720p; 1080p only with 5 s)')
+    .option('--aspect-ratio <ratio>', '16:9, 4:3, 1:1, 3:4 or 9:16 (required without --image-url)')
+    .option('--image-url <url>', 'animate this image (image-to-video)')
+    .option('--watermark <text>', 'drawn bottom-right')
+    .option(
+      '--id <id>',
+      'workflow id (default long-video-<time>-<random>); refused (exit 2) when a chain with that id ' +
+        'exists, running or closed: its deliverables are under OUTPUT_DIR/<folder of ID>/ and would be overwritten',
+    )
+    .option(
+      '--replace',
+      "with --id: start all the same over a closed chain of that id; the new chain's final.mp4, manifest.json " +
+        'and index.html replace the old ones (its segment files stay until deleted). A running chain is never replaced.',
+    )
+    .addOption(
+      numberOption('--max-task-failures <count>', 'resubmits of a segment whose task fails (default 2)'),
+    )
+    .addOption(
+      numberOption(
+        '--poll-interval-ms <ms>',
+        'between looks at a generating task (default POLL_INTERVAL_MS or 6000)',
+      ),
+    )
+    .addOption(
+      numberOption('--callback-grace-ms <ms>', "wait for an ambiguous create's callback (default 900000)"),
+    )
+    .option(
+      '--ambiguous-create <policy>',
+      'stop or resubmit: when a create may have made a task we cannot find (default stop)',
+    )
+    .addOption(
+      numberOption(
+        '--max-credits <credits>',
+        'pause before a call would take the chain over that many credits',
+      ),
+    )
+    .option('--trim-boundary-frame', "drop each extension's first frame when stitching")
+    .addOption(numberOption('--crossfade <seconds>', 'crossfade this long at each joint when stitching'))
+    .option('--dry-run', 'print the estimated credits and start nothing')
+    .option('--wait', 'follow the chain with live progress until it ends')
+    .option('--json', 'with --wait: print only the final result as JSON')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 started (with --wait: completed), 1 failed, 2 bad usage or an id in use, ' +
+        '3 cancelled, 5 paused.',
+    )
+    .action(act(start));
 
-  --prompt TEXT               a prompt; repeat for each segment, in order
-  --prompts FILE              one prompt per line, or a JSON/YAML storyboard
-  --duration 5|10             first segment's length (default 5)
-  --quality 720p|1080p        (default 720p; 1080p only with 5 s)
-  --aspect-ratio R            16:9, 4:3, 1:1, 3:4, 9:16 (required without --image-url)
-  --image-url URL             animate this image (image-to-video)
-  --watermark TEXT            drawn bottom-right
-  --id ID                     workflow id (default long-video-<time>-<random>); refused (exit 2) when
-                              a chain with that id exists, running or closed: its deliverables are
-                              under OUTPUT_DIR/<folder of ID>/ and would be overwritten
-  --replace                   with --id: start all the same over a closed chain of that id; the new
-                              chain's final.mp4, manifest.json and index.html replace the old ones (its
-                              segment files stay until deleted). A running chain is never replaced.
-  --max-task-failures K       resubmits of a segment whose task fails (default 2)
-  --poll-interval-ms N        between looks at a generating task (default POLL_INTERVAL_MS or 6000)
-  --callback-grace-ms N       wait for an ambiguous create's callback (default 900000)
-  --ambiguous-create stop|resubmit
-                              when a create may have made a task we cannot find (default stop)
-  --max-credits N             pause before a call would take the chain over N credits
-  --trim-boundary-frame       drop each extension's first frame when stitching
-  --crossfade S               crossfade S seconds at each joint when stitching
-  --dry-run                   print the estimated credits and start nothing
-  --wait                      follow the chain with live progress until it ends
-  --json                      with --wait: print only the final result as JSON
-
-Exit codes with --wait: 0 completed, 1 failed, 3 cancelled; 2 for bad usage or an id in use.`;
-
-export async function startCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      prompt: { type: 'string', multiple: true },
-      prompts: { type: 'string' },
-      duration: { type: 'string' },
-      quality: { type: 'string' },
-      'aspect-ratio': { type: 'string' },
-      'image-url': { type: 'string' },
-      watermark: { type: 'string' },
-      id: { type: 'string' },
-      replace: { type: 'boolean' },
-      'max-task-failures': { type: 'string' },
-      'poll-interval-ms': { type: 'string' },
-      'callback-grace-ms': { type: 'string' },
-      'ambiguous-create': { type: 'string' },
-      'max-credits': { type: 'string' },
-      'trim-boundary-frame': { type: 'boolean' },
-      crossfade: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      wait: { type: 'boolean' },
-      json: { type: 'boolean' },
-    },
-  });
+async function start(values: StartOptions): Promise<number> {
   const config = loadConfig();
   if (values.replace && values.id === undefined)
     throw new UsageError('--replace goes with --id: the id of the closed chain to replace');
@@ -78,7 +96,6 @@ export async function startCommand(argv: string[]): Promise<number> {
   const board = values.prompts ? await readStoryboard(values.prompts) : { prompts: values.prompt ?? [] };
   if (board.prompts.length === 0)
     throw new UsageError('no prompts: give --prompt TEXT (repeatable) or --prompts FILE');
-  const num = decimalOption;
   const defined = <T extends object>(o: T) =>
     Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
   let input;
@@ -86,20 +103,20 @@ export async function startCommand(argv: string[]): Promise<number> {
     input = parseLongVideoInput({
       ...board,
       ...defined({
-        duration: num(values.duration),
+        duration: values.duration,
         quality: values.quality,
-        aspectRatio: values['aspect-ratio'],
-        imageUrl: values['image-url'],
+        aspectRatio: values.aspectRatio,
+        imageUrl: values.imageUrl,
         waterMark: values.watermark,
       }),
       options: defined({
-        maxTaskFailures: num(values['max-task-failures']),
-        pollIntervalMs: num(values['poll-interval-ms']) ?? config.POLL_INTERVAL_MS,
-        callbackGraceMs: num(values['callback-grace-ms']),
-        ambiguousCreatePolicy: values['ambiguous-create'],
-        maxCredits: num(values['max-credits']),
-        trimBoundaryFrame: values['trim-boundary-frame'],
-        crossfadeSeconds: num(values.crossfade),
+        maxTaskFailures: values.maxTaskFailures,
+        pollIntervalMs: values.pollIntervalMs ?? config.POLL_INTERVAL_MS,
+        callbackGraceMs: values.callbackGraceMs,
+        ambiguousCreatePolicy: values.ambiguousCreate,
+        maxCredits: values.maxCredits,
+        trimBoundaryFrame: values.trimBoundaryFrame,
+        crossfadeSeconds: values.crossfade,
       }),
     });
   } catch (err) {
@@ -108,7 +125,7 @@ export async function startCommand(argv: string[]): Promise<number> {
   }
 
   const estimate = estimateCredits(input);
-  if (values['dry-run']) {
+  if (values.dryRun) {
     if (values.json)
       console.log(JSON.stringify({ segments: input.prompts.length, estimatedCredits: estimate }));
     else
@@ -125,12 +142,10 @@ export async function startCommand(argv: string[]): Promise<number> {
     if (link) console.log(`Web UI: ${link}`);
   }
   if (!values.wait) return 0;
-  const progress = await followChain(
-    client,
-    workflowId,
-    values.json ? { write: () => undefined } : process.stdout,
-  );
+  const progress = await followChain(client, workflowId, {
+    onProgress: values.json ? undefined : progressDisplay(workflowId),
+  });
   if (values.json) console.log(JSON.stringify(chainSummary(workflowId, progress), null, 2));
   else printOutputs(progress);
-  return EXIT[progress.state];
+  return EXIT_FOR_STATE[progress.state];
 }

@@ -1,5 +1,4 @@
 /** `long-video worker`: the Temporal workers and, when callbacks are configured, the callback receiver. */
-import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import { describeTemporalConnection, temporalConnectionOptions } from '../config/connection';
@@ -11,19 +10,15 @@ import { RunwayClient } from '../provider/client';
 import { defaultBundlePath, startWorkers } from '../worker';
 import { existsSync } from 'node:fs';
 
-export const WORKER_USAGE = `long-video worker [--no-receiver]
-
-Runs the chain workflows and the provider activities against TEMPORAL_ADDRESS. With CALLBACK_PUBLIC_URL
-set it also serves the callback receiver on CALLBACK_HOST:CALLBACK_PORT (unless --no-receiver).
-Stops gracefully on SIGINT/SIGTERM.`;
-
-export async function workerCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { 'no-receiver': { type: 'boolean' } } });
+/** The workers, and the receiver unless `receiver` is false (`--no-receiver`; definition in main.ts). */
+export async function workerCommand({
+  receiver: withReceiver = true,
+}: { receiver?: boolean } = {}): Promise<number> {
   const config = loadConfig();
   Runtime.install({ logger: workerLogger(), shutdownSignals: ['SIGINT', 'SIGTERM'] });
   const bundle = defaultBundlePath();
   const workers = await startWorkers(config, existsSync(bundle) ? { workflowBundlePath: bundle } : {});
-  const receiver = values['no-receiver'] ? undefined : await startReceiverFor(config);
+  const receiver = withReceiver ? await startReceiverFor(config) : undefined;
   console.log(
     `worker ready (Temporal ${describeTemporalConnection(config)}, provider ${redactUrl(config.RUNWAY_BASE_URL)})`,
   );

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { Config, loadConfig, readDotEnv } from '../../src/config/config';
 import { DEFAULT_BASE_URL } from '../../src/provider/client';
-import { COMMANDS } from '../../src/starter';
+import { buildProgram } from '../../src/cli/main';
 import { SEARCH_ATTRIBUTES } from '../../src/chain/search-attributes';
 import { PROVIDER_READ_TASK_QUEUE, PROVIDER_TASK_QUEUE } from '../../src/chain/queues';
 
@@ -134,14 +134,13 @@ export const CHECKS: Record<string, (s: Stack) => string[]> = {
   'commands and flags are the CLI’s': (s) =>
     ourServices(s).flatMap(([name, svc]) => {
       const [command, ...args] = words(svc.command, PRODUCTION_ENV);
-      const known = command ? COMMANDS[command] : undefined;
+      const known = buildProgram().commands.find((c) => c.name() === command);
       if (!known) return [`${name}: command '${command}' is not a long-video command`];
-      // An option is in the synopsis (first line) or starts a line of the option list, not just mentioned.
-      const [synopsis = '', ...rest] = known.usage.split('\n');
-      const optionLines = [synopsis, ...rest.filter((l) => /^\s+--/.test(l))];
+      // The command's own definition: the options its parser takes and its --help lists.
+      const flags = new Set(known.options.map((o) => o.long));
       return args
         .filter((a) => a.startsWith('--'))
-        .filter((flag) => !optionLines.some((l) => new RegExp(`(^|[\\s\\[,])${flag}(?![\\w-])`).test(l)))
+        .filter((flag) => !flags.has(flag.split('=')[0]))
         .map((flag) => `${name}: ${flag} is not in the usage of 'long-video ${command}'`);
     }),
 

@@ -3,7 +3,7 @@
  * provider itself is not the point.
  */
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type DataConverter } from '@temporalio/common';
 import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -174,23 +174,29 @@ export function useTimeSkippingEnv(): void {
 
 /**
  * Run `fn` while a workflow worker and provider workers backed by `provider` are up (`creates: false`:
- * nobody takes creates, which stay queued).
+ * nobody takes creates, which stay queued; `dataConverter`: the workers', e.g. with a payload codec).
  */
 export async function withWorkers<T>(
   provider: ScriptedProvider,
   fn: () => Promise<T>,
-  { creates = true } = {},
+  { creates = true, dataConverter }: { creates?: boolean; dataConverter?: DataConverter } = {},
 ): Promise<T> {
   const workflows = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: WORKFLOW_TASK_QUEUE,
     workflowBundle: bundle,
     activities: provider.deliverables(),
+    dataConverter,
   });
   const queues = creates ? [PROVIDER_TASK_QUEUE, PROVIDER_READ_TASK_QUEUE] : [PROVIDER_READ_TASK_QUEUE];
   const providers = await Promise.all(
     queues.map((taskQueue) =>
-      Worker.create({ connection: env.nativeConnection, taskQueue, activities: provider.activities() }),
+      Worker.create({
+        connection: env.nativeConnection,
+        taskQueue,
+        activities: provider.activities(),
+        dataConverter,
+      }),
     ),
   );
   const run = providers.reduce((inner, worker) => () => worker.runUntil(inner), fn);

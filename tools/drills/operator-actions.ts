@@ -5,8 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { chainProgress, startChain } from '../../src/cli/chains';
-import { resumeClosedChain } from '../../src/cli/control';
+import {
+  ChainNotFound,
+  ChainRequestRefused,
+  chainProgress,
+  resumeClosedChain,
+  startChain,
+} from '../../src/client';
 import type { DrillStack } from '../lab/drill-stack';
 import { priceOf } from '../../src/chain/prices';
 import type { FaultConfig } from '../../src/simulator/options';
@@ -46,7 +51,8 @@ export const count = (tally: Record<string, number>, key: string) =>
 
 /** What an error says of an action: refused by a validator, the chain closed, or no answer. */
 function outcomeOf(err: unknown): 'refused' | 'closed' | 'error' {
-  if (err instanceof WorkflowUpdateFailedError) return 'refused';
+  if (err instanceof WorkflowUpdateFailedError || err instanceof ChainRequestRefused) return 'refused';
+  if (err instanceof ChainNotFound) return 'closed';
   const message = (err as Error).message ?? String(err);
   return err instanceof WorkflowNotFoundError || /already completed|not found/i.test(message)
     ? 'closed'

@@ -1,11 +1,11 @@
 /**
- * Many chains at once, for drills and benchmarks: start them (through the CLI's own `startChain`), then
+ * Many chains at once, for drills and benchmarks: start them (through the client layer's `startChain`, as the CLI does), then
  * follow each until it settles (completed, failed, cancelled, or paused with its reason), tolerating a
  * Temporal server or workers that come and go meanwhile.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
-import { chainProgress, startChain } from '../../src/cli/chains';
+import { chainProgress, startChain } from '../../src/client';
 import { type ChainOptions, parseLongVideoInput } from '../../src/chain/input';
 import { type ChainProgress } from '../../src/chain/progress';
 

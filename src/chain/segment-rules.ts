@@ -1,0 +1,46 @@
+/**
+ * What happens to a segment when its work is kept or thrown away: shared by the chain workflow (a redo, a
+ * create that made nothing) and the client (the new run of a closed chain). Pure: no I/O, no Temporal.
+ */
+import type { SegmentState } from './progress';
+
+/** A segment nothing was tried for yet. */
+export function pendingSegment(index: number, prompt: string): SegmentState {
+  return { index, prompt, state: 'pending', attempts: 0, failures: 0 };
+}
+
+/**
+ * Whether a segment's paid work outlives its run: a finished segment, a task that was created and is
+ * generating (it is awaited, not paid again), and a create whose answer never came (`submitting`: the next
+ * run treats it as an ambiguous create and waits for its callback, then the never-pay-twice guard).
+ */
+export function keepsPaidWork(s: SegmentState): boolean {
+  return (
+    s.state === 'succeeded' || (s.state === 'generating' && Boolean(s.taskId)) || s.state === 'submitting'
+  );
+}
+
+/**
+ * What a segment whose work is not kept goes back to: pending (optionally with a new prompt), its task
+ * forgotten. It keeps counting its attempts, and keeps its past ones: an attempt number names a create's
+ * callback URL, so it must never be used twice. With `keepLastError`, the reason of its last failure stays.
+ */
+export function backToPending(
+  s: SegmentState,
+  { prompt, keepLastError = false }: { prompt?: string; keepLastError?: boolean } = {},
+): SegmentState {
+  return {
+    ...pendingSegment(s.index, prompt ?? s.prompt),
+    attempts: s.attempts,
+    ...(keepLastError && s.lastError ? { lastError: s.lastError } : {}),
+    ...(s.pastAttempts ? { pastAttempts: s.pastAttempts } : {}),
+  };
+}
+
+/**
+ * What a new run of a closed chain starts a segment from: its paid work if it is kept (`keepsPaidWork`),
+ * pending otherwise (with its last error, for the operator); either way its failures count from zero.
+ */
+export function segmentForNewRun(s: SegmentState): SegmentState {
+  return keepsPaidWork(s) ? { ...s, failures: 0 } : backToPending(s, { keepLastError: true });
+}

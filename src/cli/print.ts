@@ -1,0 +1,93 @@
+/** What the chain commands print: the script-friendly JSON, the progress display and where the files are. */
+import type { Config } from '../config/config';
+import type { ChainProgress } from '../chain/progress';
+import { forTerminal } from './terminal-text';
+
+export function webUiLink(config: Config, workflowId: string): string | undefined {
+  if (!config.TEMPORAL_UI_URL) return undefined;
+  const base = config.TEMPORAL_UI_URL.replace(/\/$/, '');
+  return `${base}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+/** The JSON that `start --wait --json` and `status --json` print. */
+export function chainSummary(workflowId: string, progress: ChainProgress) {
+  return {
+    workflowId,
+    state: progress.state,
+    ...(progress.reason ? { reason: progress.reason } : {}),
+    segmentsDone: progress.segmentsDone,
+    segmentsTotal: progress.segmentsTotal,
+    creditsSpent: progress.creditsSpent,
+    maxCredits: progress.maxCredits ?? null,
+    outputs: {
+      video: progress.outputs?.video ?? null,
+      manifest: progress.outputs?.manifest ?? null,
+      report: progress.outputs?.report ?? null,
+    },
+    segments: progress.segments.map((s) => ({
+      index: s.index,
+      prompt: s.prompt,
+      taskId: s.taskId ?? null,
+      state: s.state,
+      videoUrl: s.videoUrl ?? null,
+      attempts: s.attempts,
+      // Why each earlier create of this segment did not give it its video, oldest first.
+      pastAttempts: s.pastAttempts ?? [],
+    })),
+  };
+}
+
+/** Where the deliverables are, for a person at the end of `start --wait` or `watch`. */
+export function printOutputs(progress: ChainProgress): void {
+  const o = progress.outputs;
+  if (o?.video) console.log(`video:    ${forTerminal(o.video)}`);
+  if (o?.report) console.log(`report:   ${forTerminal(o.report)}`);
+  if (o?.manifest) console.log(`manifest: ${forTerminal(o.manifest)}`);
+  if (!o?.video && o?.preview) console.log(`preview so far: ${forTerminal(o.preview)}`);
+}
+
+const SYMBOL: Record<string, string> = {
+  pending: '·',
+  submitting: '↑',
+  generating: '…',
+  succeeded: '✓',
+  failed: '✗',
+};
+
+/** One line per segment and a total bar, as plain text. */
+export function renderProgress(workflowId: string, p: ChainProgress): string {
+  const width = 30;
+  const filled = Math.round((p.segmentsDone / Math.max(1, p.segmentsTotal)) * width);
+  const lines = [
+    `${forTerminal(workflowId)}  [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${p.segmentsDone}/${p.segmentsTotal}  ${p.state}${p.reason ? `: ${forTerminal(p.reason)}` : ''}`,
+  ];
+  // Prompts, reasons and ids come from users and the provider: nothing in them reaches the terminal as control.
+  for (const s of p.segments) {
+    const extra = s.lastError && s.state !== 'succeeded' ? `  (${forTerminal(s.lastError)})` : '';
+    const tries = s.attempts > 1 ? ` ×${s.attempts}` : '';
+    lines.push(
+      `  ${SYMBOL[s.state] ?? '?'} ${String(s.index).padStart(3)} ${s.state.padEnd(10)}${tries} ${forTerminal(s.prompt).slice(0, 50)}${extra}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/**
+ * A `followChain` progress handler that shows the chain live: redrawn in place on a terminal, each change
+ * printed otherwise.
+ */
+export function progressDisplay(
+  workflowId: string,
+  out: { write: (s: string) => void; isTTY?: boolean } = process.stdout,
+): (p: ChainProgress) => void {
+  let shownLines = 0;
+  let last = '';
+  return (progress) => {
+    const text = renderProgress(workflowId, progress);
+    if (text === last) return;
+    if (out.isTTY && shownLines) out.write(`\x1b[${shownLines}A\x1b[0J`);
+    out.write(`${text}\n`);
+    shownLines = text.split('\n').length;
+    last = text;
+  };
+}

@@ -1,0 +1,140 @@
+/** Steering a chain: cancel, and the workflow's updates (pause, resume, redo, append); a new run of a closed chain. */
+import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
+import type { ChainProgress } from '../chain/progress';
+import { type LongVideoInput, parseLongVideoInput } from '../chain/input';
+import { segmentForNewRun } from '../chain/segment-rules';
+import { longVideo } from '../workflows';
+import {
+  type OperatorRequest,
+  appendUpdate,
+  pauseUpdate,
+  redoUpdate,
+  resumeUpdate,
+} from '../workflows/messages';
+import { ChainNotFound, ChainRequestRefused } from './errors';
+import { chainProgress, knownChain } from './progress';
+import { chainStartOptions } from './start';
+
+/** Run an update; a refusal by the workflow's validator is `ChainRequestRefused` with its message. */
+async function update<T>(id: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError)
+      throw new ChainRequestRefused(`${id}: ${err.cause?.message ?? err.message}`);
+    if (err instanceof WorkflowNotFoundError) throw new ChainNotFound(id, `no running chain with id ${id}`);
+    throw err;
+  }
+}
+
+/** Stop new paid calls; the call in flight finishes and is kept. */
+export function pauseChain(client: Client, id: string, request: OperatorRequest & { reason?: string }) {
+  const handle = client.workflow.getHandle(id);
+  return update(id, () => handle.executeUpdate(pauseUpdate, { args: [request] }));
+}
+
+/** Discard segments `from`..end and generate them again (segment `from` with a new prompt, if given). */
+export function redoChain(
+  client: Client,
+  id: string,
+  request: OperatorRequest & { from: number; prompt?: string },
+) {
+  const handle = client.workflow.getHandle(id);
+  return update(id, () => handle.executeUpdate(redoUpdate, { args: [request] }));
+}
+
+/** Add segments to the end of a running or paused chain. */
+export function appendChain(client: Client, id: string, request: OperatorRequest & { prompts: string[] }) {
+  const handle = client.workflow.getHandle(id);
+  return update(id, () => handle.executeUpdate(appendUpdate, { args: [request] }));
+}
+
+/** Cancel a chain: no new paid calls; finished segments are kept in its progress. */
+export async function cancelChain(client: Client, id: string): Promise<void> {
+  await knownChain(id, () => client.workflow.getHandle(id).cancel());
+}
+
+export type ResumeOutcome =
+  /** A paused chain goes on. */
+  | { kind: 'resumed'; progress: ChainProgress }
+  /** A closed chain started a new run (see `resumeClosedChain`). */
+  | { kind: 'new-run'; progress: ChainProgress }
+  | { kind: 'completed' };
+
+/**
+ * Resume a chain: a paused one goes on (`maxCredits` raises its budget, `adoptTaskId` names a lost
+ * create's task); a cancelled, failed or terminated one starts a new run; a completed one stays so.
+ */
+export async function resumeChain(
+  client: Client,
+  id: string,
+  request: OperatorRequest & { maxCredits?: number; adoptTaskId?: string } = {},
+): Promise<ResumeOutcome> {
+  const handle = client.workflow.getHandle(id);
+  const status = (await knownChain(id, () => handle.describe())).status.name;
+  if (status === 'RUNNING') {
+    const progress = await update(id, () => handle.executeUpdate(resumeUpdate, { args: [request] }));
+    return { kind: 'resumed', progress };
+  }
+  if (request.adoptTaskId)
+    throw new ChainRequestRefused(`--adopt-task is for a paused chain; ${id} is ${status.toLowerCase()}`);
+  if (status === 'COMPLETED') return { kind: 'completed' };
+  return { kind: 'new-run', progress: await resumeClosedChain(client, id) };
+}
+
+/**
+ * Start a new run of a closed chain, seeded with what its last run finished, what it spent and its budget;
+ * answers that progress. The new run starts as a chain does (`chainStartOptions`: its summary, details and
+ * search attributes), on its last run's task queue.
+ */
+export async function resumeClosedChain(client: Client, id: string): Promise<ChainProgress> {
+  const handle = client.workflow.getHandle(id);
+  const progress = await chainProgress(client, id);
+  const history = await knownChain(id, () => handle.fetchHistory());
+  const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+  const payloads = started?.input?.payloads;
+  if (!payloads?.length) throw new Error(`cannot read the input of ${id}'s last run`);
+  // The client's own converter and codecs: the input was written with them.
+  const input = await decodeFromPayloadsAtIndex<LongVideoInput>(
+    client.options.loadedDataConverter,
+    0,
+    payloads,
+    { type: 'workflow', namespace: client.options.namespace, workflowId: id },
+  );
+  const segments = progress.segments.map(segmentForNewRun);
+  const guarded = progress.paused?.by === 'never-pay-twice guard' ? progress.paused : undefined;
+  const next = {
+    ...input,
+    prompts: segments.map((s) => s.prompt),
+    // The spend and the cap go on over the chain's whole life: the cap is the latest one in force
+    // (`resume --max-credits` raises it inside a run), and what was spent counts against it.
+    options: { ...input.options, maxCredits: progress.maxCredits ?? input.options?.maxCredits },
+    carry: {
+      segments,
+      startedAt: progress.startedAt,
+      creditsSpent: progress.creditsSpent,
+      runs: progress.run,
+      // A create the never-pay-twice guard paused for is still unresolved: the new run starts paused by
+      // it, for its runbook (`resume --adopt-task`, or a plain resume once the dashboard shows nothing).
+      ...(guarded ? { paused: guarded } : {}),
+    },
+  } satisfies LongVideoInput;
+  let resolved;
+  try {
+    resolved = parseLongVideoInput(next); // the new run would refuse it: say so here, and start nothing
+  } catch (err) {
+    throw new ChainRequestRefused(`${id} cannot be resumed: ${(err as Error).message}`);
+  }
+  const options = chainStartOptions(resolved, id);
+  await client.workflow.start(longVideo, {
+    ...options,
+    // The input as it was written (defaults unresolved, as a continue-as-new carries it).
+    args: [next],
+    taskQueue: started?.taskQueue?.name ?? options.taskQueue,
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+  });
+  return guarded
+    ? { ...progress, segments, state: 'paused', reason: guarded.reason, paused: guarded }
+    : { ...progress, segments, state: 'running', reason: undefined, paused: undefined };
+}

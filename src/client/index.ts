@@ -1,0 +1,17 @@
+/**
+ * Typed chain operations on a Temporal client, for the CLI and any back end: no printing, no exit codes.
+ * Refusals are `ChainNotFound` and `ChainRequestRefused`; anything else is a failure.
+ */
+export { connectClient } from './connect';
+export { chainStartOptions, newChainId, startChain } from './start';
+export { CHAIN_STATES, type ChainListing, chainProgress, followChain, listChains } from './progress';
+export {
+  type ResumeOutcome,
+  appendChain,
+  cancelChain,
+  pauseChain,
+  redoChain,
+  resumeChain,
+  resumeClosedChain,
+} from './control';
+export { ChainNotFound, ChainRequestRefused } from './errors';

@@ -14,20 +14,13 @@ import type {
 } from '../chain/progress';
 import type { ChainCarry, ResolvedInput } from '../chain/input';
 import type { TaskOutcome } from '../chain/task-outcome';
+import { backToPending, pendingSegment } from '../chain/segment-rules';
 import { WebUiView } from './web-ui';
 
 const now = () => new Date().toISOString(); // the workflow clock: deterministic under replay
 
 /** Past attempts kept per segment: enough to see a pattern, bounded for a segment retried for days. */
 const PAST_ATTEMPTS_KEPT = 20;
-
-const pendingSegment = (index: number, prompt: string): SegmentState => ({
-  index,
-  prompt,
-  state: 'pending',
-  attempts: 0,
-  failures: 0,
-});
 
 export class Chain {
   readonly segments: SegmentState[];
@@ -193,15 +186,13 @@ export class Chain {
    */
   redo(from: number, prompt?: string, keepAttempts = false): void {
     for (const s of this.segments.slice(from - 1)) {
-      const fresh = pendingSegment(s.index, s.index === from && prompt ? prompt : s.prompt);
+      const newPrompt = s.index === from && prompt ? prompt : undefined;
       if (keepAttempts && s.attempts > 0) {
         if (s.taskId) this.recordAttempt(s, { taskId: s.taskId, reason: `discarded by a redo from ${from}` });
-        Object.assign(fresh, {
-          attempts: s.attempts,
-          ...(s.pastAttempts ? { pastAttempts: s.pastAttempts } : {}),
-        });
+        this.segments[s.index - 1] = backToPending(s, { prompt: newPrompt });
+      } else {
+        this.segments[s.index - 1] = pendingSegment(s.index, newPrompt ?? s.prompt);
       }
-      this.segments[s.index - 1] = fresh;
     }
     this.publish();
   }

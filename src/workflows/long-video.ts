@@ -18,6 +18,7 @@ import {
   patched,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { LongVideoInput } from '../chain/input';
 import type { ChainProgress } from '../chain/progress';
 import { type ChainRun, startRun } from './chain-run';
 import { applicationFailure, nextRunInput, validate } from './chain-inputs';
@@ -27,9 +28,10 @@ import { PauseChain } from './pause-chain';
 import { VALIDATE_NEXT_RUN } from './patches';
 import { runSegment } from './segment';
 
-export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
-  const run = startRun(validate(rawInput));
-  const { chain, input } = run;
+/** `input` is checked again here, every problem at once: a caller need not be typed (another SDK, the UI). */
+export async function longVideo(input: LongVideoInput): Promise<ChainProgress> {
+  const run = startRun(validate(input));
+  const { chain } = run;
   handleMessages(run);
   try {
     for (;;) {
@@ -43,7 +45,7 @@ export async function longVideo(rawInput: unknown): Promise<ChainProgress> {
       if (!run.cannotContinueAsNew && runIsLongEnough(run)) {
         await Promise.all([...run.archiving.values()]); // their results travel in the carried state
         await condition(allHandlersFinished);
-        const { next, problem } = nextRunInput(input, chain.carry(), chain.maxCredits);
+        const { next, problem } = nextRunInput(run.input, chain.carry(), chain.maxCredits);
         if (!problem || !patched(VALIDATE_NEXT_RUN)) return await continueAsNew<typeof longVideo>(next);
         run.cannotContinueAsNew = problem;
         log.warn('the chain goes on in this run: its next run would refuse its input', { problem });

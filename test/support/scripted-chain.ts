@@ -14,7 +14,7 @@ import { type LongVideoInput } from '../../src/chain/input';
 import { PROVIDER_READ_TASK_QUEUE, PROVIDER_TASK_QUEUE, WORKFLOW_TASK_QUEUE } from '../../src/chain/queues';
 import { type TaskOutcome } from '../../src/chain/task-outcome';
 import { progressQuery } from '../../src/workflows/messages';
-import type { longVideo } from '../../src/workflows/long-video';
+import { longVideo } from '../../src/workflows/long-video';
 import { createTimeSkippingEnv } from './temporal';
 
 type Activities = ReturnType<typeof createProviderActivities>;
@@ -204,11 +204,12 @@ export async function withWorkers<T>(
 }
 
 let ids = 0;
+/** Starts a chain; `input` may be anything, as from an untyped caller: the workflow checks it itself. */
 export const start = (input: unknown = INPUT): Promise<WorkflowHandle<typeof longVideo>> =>
-  env.client.workflow.start<typeof longVideo>('longVideo', {
+  env.client.workflow.start(longVideo, {
     taskQueue: WORKFLOW_TASK_QUEUE,
     workflowId: `chain-${process.pid}-${++ids}`,
-    args: [input],
+    args: [input as LongVideoInput],
   });
 
 export async function waitForProgress(

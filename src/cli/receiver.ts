@@ -1,7 +1,7 @@
 /** `long-video receiver`: the callback receiver on its own, for workers started with `--no-receiver`. */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config';
-import { startReceiverFor } from './worker';
+import { startReceiverFor } from '../worker';
 
 export const RECEIVER_USAGE = `long-video receiver
 

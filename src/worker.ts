@@ -20,6 +20,12 @@ import { redactUrl } from './chain/redact';
 import { type RunningReceiver, startCallbackReceiver } from './receiver/server';
 import { PROVIDER_READ_TASK_QUEUE, PROVIDER_TASK_QUEUE, WORKFLOW_TASK_QUEUE } from './chain/queues';
 
+/**
+ * The prebuilt workflow bundle beside the compiled code (lib/workflow-bundle.js, made by `npm run build`).
+ * Run from src/ (ts-node) there is none, and the workers bundle src/workflows themselves.
+ */
+const WORKFLOW_BUNDLE = path.join(__dirname, 'workflow-bundle.js');
+
 /** Heartbeats of the provider queue leave within this; a failing create waits for its last one. */
 const HEARTBEAT_THROTTLE_MS = 5;
 const HEARTBEAT_FLUSH_MS = 50;
@@ -30,9 +36,10 @@ export interface RunningWorkers {
   shutdown(): Promise<void>;
 }
 
+/** The workers, on the prebuilt workflow bundle when there is one (`npm run build`). */
 export async function startWorkers(
   config: Config,
-  options: { workflowBundlePath?: string; connection?: NativeConnection } = {},
+  options: { connection?: NativeConnection } = {},
 ): Promise<RunningWorkers> {
   const connection =
     options.connection ?? (await NativeConnection.connect(await temporalConnectionOptions(config)));
@@ -61,8 +68,8 @@ export async function startWorkers(
       maxBytes: config.MEDIA_MAX_BYTES,
       downloadTimeoutMs: config.MEDIA_DOWNLOAD_TIMEOUT_MS,
     }),
-    ...(options.workflowBundlePath
-      ? { workflowBundle: { codePath: options.workflowBundlePath } }
+    ...(existsSync(WORKFLOW_BUNDLE)
+      ? { workflowBundle: { codePath: WORKFLOW_BUNDLE } }
       : { workflowsPath: require.resolve('./workflows') }),
   });
   const providerActivities = createProviderActivities({
@@ -98,22 +105,8 @@ export async function startWorkers(
 }
 
 /** Segment files may come from the provider's own host and the ones MEDIA_HOSTS names. */
-export function mediaHosts(config: Config): Set<string> {
+function mediaHosts(config: Config): Set<string> {
   return new Set([new URL(config.RUNWAY_BASE_URL).host, ...config.MEDIA_HOSTS]);
-}
-
-/**
- * The prebuilt workflow bundle beside the compiled code (lib/workflow-bundle.js, made by `npm run build`).
- * Run from src/ (ts-node) there is none, and the workers bundle src/workflows themselves.
- */
-export function defaultBundlePath(): string {
-  return path.join(__dirname, 'workflow-bundle.js');
-}
-
-/** The workers on the prebuilt bundle when there is one. */
-export function startWorkersWithBundle(config: Config): Promise<RunningWorkers> {
-  const bundle = defaultBundlePath();
-  return startWorkers(config, existsSync(bundle) ? { workflowBundlePath: bundle } : {});
 }
 
 /** The receiver for this configuration, or undefined when chains poll only. */
@@ -157,7 +150,7 @@ export async function startReceiverFor(
  */
 export async function runWorker(config: Config, options: { receiver?: boolean } = {}): Promise<void> {
   Runtime.install({ logger: workerLogger(config.LOG_LEVEL), shutdownSignals: ['SIGINT', 'SIGTERM'] });
-  const workers = await startWorkersWithBundle(config);
+  const workers = await startWorkers(config);
   const receiver = options.receiver === false ? undefined : await startReceiverFor(config);
   console.log(
     `worker ready (Temporal ${describeTemporalConnection(config)}, provider ${redactUrl(config.RUNWAY_BASE_URL)})`,

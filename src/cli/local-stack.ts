@@ -11,7 +11,7 @@ import { type Config, loadConfig } from '../config/config';
 import type { RunningReceiver } from '../receiver/server';
 import { type RunningSimulator, startSimulator } from '../simulator/server';
 import { type RunningDevServer, preferredPort, freePort, startDevServer } from '../temporal/dev-server';
-import { type RunningWorkers, startReceiverFor, startWorkersWithBundle } from '../worker';
+import { type RunningWorkers, startReceiverFor, startWorkers } from '../worker';
 import type { RecordedProcess } from '../temporal/processes';
 import { DATA_DIR, DEV_DB_FILE } from '../config/dev-state';
 
@@ -81,7 +81,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       PROVIDER_RATE_LIMIT_PER_SECOND: simulator ? 2 : base.PROVIDER_RATE_LIMIT_PER_SECOND,
     };
     receiver = await startReceiverFor(config, log);
-    workers = await startWorkersWithBundle(config);
+    workers = await startWorkers(config);
     const env: Record<string, string> = {
       TEMPORAL_ADDRESS: server.address,
       TEMPORAL_NAMESPACE: server.namespace,

@@ -11,8 +11,8 @@ import { existsSync } from 'node:fs';
 import type { TLSConfig } from '@temporalio/client';
 import { type ClientConfigTLS, loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
 
-export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
-export const DEFAULT_TEMPORAL_NAMESPACE = 'default';
+const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
+const DEFAULT_TEMPORAL_NAMESPACE = 'default';
 
 /** The variables envconfig reads (besides `TEMPORAL_GRPC_META_<HEADER>`, one gRPC header each). */
 export const TEMPORAL_ENV_KEYS = [

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { chainProgress, startChain } from '../../src/cli/chains';
 import { resumeClosedChain } from '../../src/cli/control';
-import type { DrillStack } from '../lab/drill-stack';
+import type { Stack } from '../stack';
 import { priceOf } from '../../src/chain/prices';
 import type { FaultConfig } from '../../src/simulator/options';
 import { appendUpdate, pauseUpdate, redoUpdate, resumeUpdate } from '../../src/workflows/messages';
@@ -33,7 +33,7 @@ const FAULTS: Record<string, Partial<FaultConfig>> = {
 };
 
 export interface Ctx {
-  stack: DrillStack;
+  stack: Stack;
   actions: Record<string, number>;
   refusals: Record<string, number>;
   closed: Record<string, number>;

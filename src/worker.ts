@@ -31,18 +31,14 @@ const HEARTBEAT_THROTTLE_MS = 5;
 const HEARTBEAT_FLUSH_MS = 50;
 
 export interface RunningWorkers {
-  /** Resolves when both workers have stopped. */
+  /** Resolves when all three workers have stopped. */
   done: Promise<void>;
   shutdown(): Promise<void>;
 }
 
 /** The workers, on the prebuilt workflow bundle when there is one (`npm run build`). */
-export async function startWorkers(
-  config: Config,
-  options: { connection?: NativeConnection } = {},
-): Promise<RunningWorkers> {
-  const connection =
-    options.connection ?? (await NativeConnection.connect(await temporalConnectionOptions(config)));
+export async function startWorkers(config: Config): Promise<RunningWorkers> {
+  const connection = await NativeConnection.connect(await temporalConnectionOptions(config));
   const client = new RunwayClient({
     baseUrl: config.RUNWAY_BASE_URL,
     apiKey: providerApiKey(config),

@@ -37,7 +37,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // Quiet workers; the command that started the stack handles Ctrl-C and stops them itself.
   Runtime.install({ logger: workerLogger('WARN'), shutdownSignals: [] });
   const log = options.log ?? (() => undefined);
-  const base = loadConfig({ ...process.env });
+  const base = loadConfig(process.env);
   const realProvider = Boolean(process.env.RUNWAY_BASE_URL);
   mkdirSync(DATA_DIR, { recursive: true });
 

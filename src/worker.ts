@@ -1,35 +1,44 @@
 /**
- * The worker process: one Temporal worker for the chain workflows, one for the provider's calls on the
- * provider task queue. `maxTaskQueueActivitiesPerSecond` is enforced by the server across every worker
- * polling that queue, so the provider's rate limit holds however many processes run.
+ * The worker process (`long-video worker`, or `node lib/worker.js`): one Temporal worker for the chain
+ * workflows, one for the provider's creates and one for its reads, each on its task queue, and the
+ * callback receiver when callbacks are configured. `maxTaskQueueActivitiesPerSecond` is enforced by the
+ * server across every worker polling that queue, so the provider's rate limit holds however many
+ * processes run. This process and the receiver are the only ones that need RUNWAY_API_KEY.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
-import { temporalConnectionOptions } from './config/connection';
+import { describeTemporalConnection, temporalConnectionOptions } from './config/connection';
 import { workerLogger } from './temporal/logging';
 import { createProviderActivities } from './activities';
 import { createDeliverableActivities } from './activities/deliverable';
 import { LocalFolderStorage } from './media/storage';
 import { type Config, loadConfig, providerApiKey } from './config/config';
 import { RunwayClient } from './provider/client';
+import { redactUrl } from './chain/redact';
+import { type RunningReceiver, startCallbackReceiver } from './receiver/server';
 import { PROVIDER_READ_TASK_QUEUE, PROVIDER_TASK_QUEUE, WORKFLOW_TASK_QUEUE } from './chain/queues';
+
+/**
+ * The prebuilt workflow bundle beside the compiled code (lib/workflow-bundle.js, made by `npm run build`).
+ * Run from src/ (ts-node) there is none, and the workers bundle src/workflows themselves.
+ */
+const WORKFLOW_BUNDLE = path.join(__dirname, 'workflow-bundle.js');
 
 /** Heartbeats of the provider queue leave within this; a failing create waits for its last one. */
 const HEARTBEAT_THROTTLE_MS = 5;
 const HEARTBEAT_FLUSH_MS = 50;
 
 export interface RunningWorkers {
-  /** Resolves when both workers have stopped. */
+  /** Resolves when all three workers have stopped. */
   done: Promise<void>;
   shutdown(): Promise<void>;
 }
 
-export async function startWorkers(
-  config: Config,
-  options: { workflowBundlePath?: string; connection?: NativeConnection } = {},
-): Promise<RunningWorkers> {
-  const connection =
-    options.connection ?? (await NativeConnection.connect(await temporalConnectionOptions(config)));
+/** The workers, on the prebuilt workflow bundle when there is one (`npm run build`). */
+export async function startWorkers(config: Config): Promise<RunningWorkers> {
+  const connection = await NativeConnection.connect(await temporalConnectionOptions(config));
   const client = new RunwayClient({
     baseUrl: config.RUNWAY_BASE_URL,
     apiKey: providerApiKey(config),
@@ -55,8 +64,8 @@ export async function startWorkers(
       maxBytes: config.MEDIA_MAX_BYTES,
       downloadTimeoutMs: config.MEDIA_DOWNLOAD_TIMEOUT_MS,
     }),
-    ...(options.workflowBundlePath
-      ? { workflowBundle: { codePath: options.workflowBundlePath } }
+    ...(existsSync(WORKFLOW_BUNDLE)
+      ? { workflowBundle: { codePath: WORKFLOW_BUNDLE } }
       : { workflowsPath: require.resolve('./workflows') }),
   });
   const providerActivities = createProviderActivities({
@@ -92,27 +101,64 @@ export async function startWorkers(
 }
 
 /** Segment files may come from the provider's own host and the ones MEDIA_HOSTS names. */
-export function mediaHosts(config: Config): Set<string> {
+function mediaHosts(config: Config): Set<string> {
   return new Set([new URL(config.RUNWAY_BASE_URL).host, ...config.MEDIA_HOSTS]);
 }
 
-/** The prebuilt workflow bundle (`npm run build:bundle`), when present. */
-export function defaultBundlePath(): string {
-  return path.join(__dirname, '..', 'lib', 'workflow-bundle.js');
+/** The receiver for this configuration, or undefined when chains poll only. */
+export async function startReceiverFor(
+  config: Config,
+  log = (l: string) => console.log(`[receiver] ${l}`),
+): Promise<RunningReceiver | undefined> {
+  if (!config.CALLBACK_PUBLIC_URL || !config.CALLBACK_SECRET) return undefined;
+  const connection = await Connection.connect(await temporalConnectionOptions(config));
+  const receiver = await startCallbackReceiver({
+    host: config.CALLBACK_HOST,
+    port: config.CALLBACK_PORT,
+    secret: config.CALLBACK_SECRET,
+    webhookHmacKey: config.RUNWAY_WEBHOOK_HMAC_KEY,
+    provider: new RunwayClient({
+      baseUrl: config.RUNWAY_BASE_URL,
+      apiKey: providerApiKey(config),
+      timeoutMs: config.RUNWAY_TIMEOUT_MS,
+    }),
+    readsPerSecond: config.PROVIDER_READS_PER_SECOND,
+    workflows: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }).workflow,
+    log,
+  }).catch(async (err: unknown) => {
+    await connection.close();
+    throw err;
+  });
+  return {
+    ...receiver,
+    async close() {
+      await receiver.close();
+      // An open connection would keep the process alive after a graceful stop.
+      await connection.close();
+    },
+  };
+}
+
+/**
+ * The worker process's main: the workers (stopped gracefully on SIGINT/SIGTERM, within the grace time)
+ * and, unless `receiver: false`, the callback receiver when callbacks are configured. Prints
+ * `worker ready (...)` once polling (tools/lab/worker-process.ts waits for it); resolves once stopped.
+ */
+export async function runWorker(config: Config, options: { receiver?: boolean } = {}): Promise<void> {
+  Runtime.install({ logger: workerLogger(config.LOG_LEVEL), shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  const workers = await startWorkers(config);
+  const receiver = options.receiver === false ? undefined : await startReceiverFor(config);
+  console.log(
+    `worker ready (Temporal ${describeTemporalConnection(config)}, provider ${redactUrl(config.RUNWAY_BASE_URL)})`,
+  );
+  if (receiver) console.log(`callback receiver on ${receiver.url}`);
+  await workers.done;
+  await receiver?.close();
 }
 
 if (require.main === module) {
-  // Ctrl-C / SIGTERM: the SDK's Runtime shuts workers down gracefully (within the grace time).
-  Runtime.install({ logger: workerLogger(), shutdownSignals: ['SIGINT', 'SIGTERM'] });
-  startWorkers(loadConfig())
-    .then(({ done }) => {
-      console.log(
-        `worker: queues ${WORKFLOW_TASK_QUEUE}, ${PROVIDER_TASK_QUEUE}, ${PROVIDER_READ_TASK_QUEUE}`,
-      );
-      return done;
-    })
-    .catch((err) => {
-      console.error(`worker: ${(err as Error).message}`);
-      process.exit(1);
-    });
+  runWorker(loadConfig()).catch((err) => {
+    console.error(`worker: ${(err as Error).message}`);
+    process.exit(1);
+  });
 }

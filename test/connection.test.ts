@@ -1,8 +1,8 @@
 /**
- * Temporal connection settings (src/temporal/connection.ts, the TEMPORAL_* keys of src/config.ts): what
- * options a local server, a Temporal Cloud API key and an mTLS certificate produce, and the combinations
- * the configuration refuses. No server: the options are what `Connection.connect` and
- * `NativeConnection.connect` receive.
+ * Temporal connection settings (src/config/connection.ts over @temporalio/envconfig: the TEMPORAL_*
+ * variables and TOML profiles): what options a local server, a Temporal Cloud API key, an mTLS
+ * certificate and a profile produce, and the combinations the configuration refuses. No server: the
+ * options are what `Connection.connect` and `NativeConnection.connect` receive.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -66,7 +66,7 @@ describe('connection options', () => {
       }),
     );
     expect(options.apiKey).toBeUndefined();
-    const tls = options.tls as Exclude<typeof options.tls, true | undefined>;
+    const tls = options.tls as Exclude<typeof options.tls, boolean | undefined>;
     expect(Buffer.from(tls.clientCertPair!.crt).toString()).toContain('client');
     expect(Buffer.from(tls.clientCertPair!.key).toString()).toContain('PRIVATE KEY');
     expect(tls.serverRootCACertificate).toBeUndefined();
@@ -80,7 +80,7 @@ describe('connection options', () => {
         TEMPORAL_TLS_SERVER_NAME: 'temporal.internal',
       }),
     );
-    const tls = options.tls as Exclude<typeof options.tls, true | undefined>;
+    const tls = options.tls as Exclude<typeof options.tls, boolean | undefined>;
     expect(Buffer.from(tls.serverRootCACertificate!).toString()).toContain('ca');
     expect(tls.serverNameOverride).toBe('temporal.internal');
     expect(tls.clientCertPair).toBeUndefined();
@@ -89,7 +89,8 @@ describe('connection options', () => {
   test('TEMPORAL_TLS=true turns TLS on by itself; false or unset leaves it off', async () => {
     expect((await temporalConnectionOptions(config({ TEMPORAL_TLS: 'true' }))).tls).toBe(true);
     expect((await temporalConnectionOptions(config({ TEMPORAL_TLS: '1' }))).tls).toBe(true);
-    expect((await temporalConnectionOptions(config({ TEMPORAL_TLS: 'false' }))).tls).toBeUndefined();
+    expect((await temporalConnectionOptions(config({ TEMPORAL_TLS: 'false' }))).tls).toBe(false);
+    expect((await temporalConnectionOptions(config({}))).tls).toBeUndefined();
   });
 
   test('empty values (compose writes `${KEY:-}`) count as unset', async () => {
@@ -176,10 +177,10 @@ describe('refused combinations', () => {
   test('callers that bypass the schema get the same refusals', async () => {
     const base = config({});
     await expect(
-      temporalConnectionOptions({ ...base, TEMPORAL_TLS_CLIENT_CERT_PATH: certPath }),
+      temporalConnectionOptions({ ...base, temporal: { tls: { clientCert: { path: certPath } } } }),
     ).rejects.toThrow('TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH go together');
     await expect(
-      temporalConnectionOptions({ ...base, TEMPORAL_TLS: false, TEMPORAL_API_KEY: API_KEY }),
+      temporalConnectionOptions({ ...base, temporal: { apiKey: API_KEY, tls: { disabled: true } } }),
     ).rejects.toThrow('TEMPORAL_TLS=false contradicts');
   });
 });
@@ -208,6 +209,98 @@ describe('the API key is never shown', () => {
       message = (err as Error).message;
     }
     expect(message).toMatch(/TEMPORAL_TLS/);
+    expect(message).not.toContain(API_KEY);
+  });
+});
+
+describe('TOML profiles (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE)', () => {
+  let toml: string;
+  beforeAll(() => {
+    toml = path.join(dir, 'temporal.toml');
+    writeFileSync(
+      toml,
+      [
+        '[profile.default]',
+        'address = "local.example:7233"',
+        '',
+        '[profile.cloud]',
+        'address = "ns.acct.tmprl.cloud:7233"',
+        'namespace = "ns.acct"',
+        `api_key = "${API_KEY}"`,
+        '',
+        '[profile.mtls]',
+        'address = "10.0.0.5:7233"',
+        '[profile.mtls.tls]',
+        `client_cert_path = "${certPath}"`,
+        `client_key_path = "${keyPath}"`,
+        '[profile.mtls.grpc_meta]',
+        'x-tenant = "blue"',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  test('the default profile, then the one TEMPORAL_PROFILE names', async () => {
+    const local = config({ TEMPORAL_CONFIG_FILE: toml });
+    expect(await temporalConnectionOptions(local)).toEqual({ address: 'local.example:7233' });
+    expect(local.TEMPORAL_NAMESPACE).toBe('default');
+
+    const cloud = config({ TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'cloud' });
+    expect(await temporalConnectionOptions(cloud)).toEqual({
+      address: 'ns.acct.tmprl.cloud:7233',
+      apiKey: API_KEY,
+      tls: true,
+    });
+    expect(cloud.TEMPORAL_NAMESPACE).toBe('ns.acct');
+    expect(describeTemporalConnection(cloud)).toBe(
+      `ns.acct.tmprl.cloud:7233 (API key; profile cloud of ${toml})`,
+    );
+  });
+
+  test('a variable wins over the profile', async () => {
+    const c = config({
+      TEMPORAL_CONFIG_FILE: toml,
+      TEMPORAL_PROFILE: 'cloud',
+      TEMPORAL_NAMESPACE: 'other.acct',
+      TEMPORAL_ADDRESS: 'other.acct.tmprl.cloud:7233',
+    });
+    expect(c.TEMPORAL_NAMESPACE).toBe('other.acct');
+    expect((await temporalConnectionOptions(c)).address).toBe('other.acct.tmprl.cloud:7233');
+    expect((await temporalConnectionOptions(c)).apiKey).toBe(API_KEY);
+  });
+
+  test('mTLS and gRPC headers from a profile', async () => {
+    const options = await temporalConnectionOptions(
+      config({ TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'mtls' }),
+    );
+    const tls = options.tls as Exclude<typeof options.tls, boolean | undefined>;
+    expect(Buffer.from(tls.clientCertPair!.crt).toString()).toContain('client');
+    expect(options.metadata).toEqual({ 'x-tenant': 'blue' });
+  });
+
+  test('a missing file, an unknown profile and half a pair fail early', () => {
+    const missing = path.join(dir, 'nope.toml');
+    expect(() => config({ TEMPORAL_CONFIG_FILE: missing })).toThrow(
+      `configuration: TEMPORAL_CONFIG_FILE: no such file ${missing}`,
+    );
+    expect(() => config({ TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'prod' })).toThrow(
+      /Temporal profile prod of .*: Profile 'prod' not found/,
+    );
+    expect(() =>
+      config({ TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'mtls', TEMPORAL_TLS: 'false' }),
+    ).toThrow(/TEMPORAL_TLS=false contradicts TEMPORAL_TLS_CLIENT_CERT_PATH/);
+  });
+
+  test('a TOML syntax error does not quote the line (it may hold the key)', () => {
+    const broken = path.join(dir, 'broken.toml');
+    writeFileSync(broken, `[profile.default]\napi_key = ${API_KEY}\n`);
+    let message = '';
+    try {
+      config({ TEMPORAL_CONFIG_FILE: broken });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/Temporal profile default of .*broken.toml: Invalid TOML document.*\(line 2\)/);
     expect(message).not.toContain(API_KEY);
   });
 });

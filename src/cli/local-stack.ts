@@ -4,18 +4,16 @@
  * receiver and the workers, all in one process on free or configured ports.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
-import net from 'node:net';
+import { mkdirSync } from 'node:fs';
 import { Runtime } from '@temporalio/worker';
 import { workerLogger } from '../temporal/logging';
 import { type Config, loadConfig } from '../config/config';
 import type { RunningReceiver } from '../receiver/server';
 import { type RunningSimulator, startSimulator } from '../simulator/server';
-import { type RunningDevServer, freePort, startDevServer } from '../temporal/dev-server';
-import { type RunningWorkers, defaultBundlePath, startWorkers } from '../worker';
+import { type RunningDevServer, preferredPort, freePort, startDevServer } from '../temporal/dev-server';
+import { type RunningWorkers, startReceiverFor, startWorkers } from '../worker';
 import type { RecordedProcess } from '../temporal/processes';
 import { DATA_DIR, DEV_DB_FILE } from '../config/dev-state';
-import { startReceiverFor } from './worker';
 
 export interface LocalStackOptions {
   timeScale: number;
@@ -35,21 +33,11 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-/** The conventional port when it is free, else one the OS picks. */
-async function preferredPort(port: number): Promise<number> {
-  const free = await new Promise<boolean>((resolve) => {
-    const probe = net.createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
-  return free ? port : freePort();
-}
-
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   // Quiet workers; the command that started the stack handles Ctrl-C and stops them itself.
   Runtime.install({ logger: workerLogger('WARN'), shutdownSignals: [] });
   const log = options.log ?? (() => undefined);
-  const base = loadConfig({ ...process.env, RUNWAY_API_KEY: process.env.RUNWAY_API_KEY || 'unused' });
+  const base = loadConfig(process.env);
   const realProvider = Boolean(process.env.RUNWAY_BASE_URL);
   mkdirSync(DATA_DIR, { recursive: true });
 
@@ -81,13 +69,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       TEMPORAL_ADDRESS: server.address,
       TEMPORAL_NAMESPACE: server.namespace,
       TEMPORAL_UI_URL: server.uiUrl,
-      // The local dev server speaks plain gRPC: a cluster's credentials in the environment are not for it.
-      TEMPORAL_API_KEY: undefined,
-      TEMPORAL_TLS_CLIENT_CERT_PATH: undefined,
-      TEMPORAL_TLS_CLIENT_KEY_PATH: undefined,
-      TEMPORAL_TLS_SERVER_CA_CERT_PATH: undefined,
-      TEMPORAL_TLS_SERVER_NAME: undefined,
-      TEMPORAL_TLS: undefined,
+      // The local dev server speaks plain gRPC: a cluster's credentials (environment, profile) are not for it.
+      temporal: {},
       RUNWAY_BASE_URL: simulator?.url ?? base.RUNWAY_BASE_URL,
       RUNWAY_API_KEY: simulator ? simulator.options.apiKeys[0] : process.env.RUNWAY_API_KEY,
       // The provider reaches a local receiver only when it runs here too; a real one needs a public URL.
@@ -98,8 +81,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       PROVIDER_RATE_LIMIT_PER_SECOND: simulator ? 2 : base.PROVIDER_RATE_LIMIT_PER_SECOND,
     };
     receiver = await startReceiverFor(config, log);
-    const bundle = defaultBundlePath();
-    workers = await startWorkers(config, existsSync(bundle) ? { workflowBundlePath: bundle } : {});
+    workers = await startWorkers(config);
     const env: Record<string, string> = {
       TEMPORAL_ADDRESS: server.address,
       TEMPORAL_NAMESPACE: server.namespace,

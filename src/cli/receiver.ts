@@ -1,6 +1,6 @@
 /** `long-video receiver`: the callback receiver on its own, for workers started with `--no-receiver`. */
 import { loadConfig } from '../config/config';
-import { startReceiverFor } from './worker';
+import { startReceiverFor } from '../worker';
 
 const REQUIRED = ['CALLBACK_PUBLIC_URL', 'CALLBACK_SECRET', 'RUNWAY_API_KEY'] as const;
 

@@ -1,63 +1,9 @@
-/** `long-video worker`: the Temporal workers and, when callbacks are configured, the callback receiver. */
-import { Client, Connection } from '@temporalio/client';
-import { Runtime } from '@temporalio/worker';
-import { describeTemporalConnection, temporalConnectionOptions } from '../config/connection';
-import { workerLogger } from '../temporal/logging';
-import { type Config, loadConfig, providerApiKey } from '../config/config';
-import { startCallbackReceiver, type RunningReceiver } from '../receiver/server';
-import { redactUrl } from '../chain/redact';
-import { RunwayClient } from '../provider/client';
-import { defaultBundlePath, startWorkers } from '../worker';
-import { existsSync } from 'node:fs';
+/** `long-video worker`: the process itself is `runWorker` (src/worker.ts); its flags are defined in main.ts. */
+import { loadConfig } from '../config/config';
+import { runWorker } from '../worker';
 
-/** The workers, and the receiver unless `receiver` is false (`--no-receiver`; definition in main.ts). */
-export async function workerCommand({
-  receiver: withReceiver = true,
-}: { receiver?: boolean } = {}): Promise<number> {
-  const config = loadConfig();
-  Runtime.install({ logger: workerLogger(), shutdownSignals: ['SIGINT', 'SIGTERM'] });
-  const bundle = defaultBundlePath();
-  const workers = await startWorkers(config, existsSync(bundle) ? { workflowBundlePath: bundle } : {});
-  const receiver = withReceiver ? await startReceiverFor(config) : undefined;
-  console.log(
-    `worker ready (Temporal ${describeTemporalConnection(config)}, provider ${redactUrl(config.RUNWAY_BASE_URL)})`,
-  );
-  if (receiver) console.log(`callback receiver on ${receiver.url}`);
-  await workers.done;
-  await receiver?.close();
+/** The workers, and the receiver unless `receiver` is false (`--no-receiver`). */
+export async function workerCommand({ receiver = true }: { receiver?: boolean } = {}): Promise<number> {
+  await runWorker(loadConfig(), { receiver });
   return 0;
-}
-
-/** The receiver for this configuration, or undefined when chains poll only. */
-export async function startReceiverFor(
-  config: Config,
-  log = (l: string) => console.log(`[receiver] ${l}`),
-): Promise<RunningReceiver | undefined> {
-  if (!config.CALLBACK_PUBLIC_URL || !config.CALLBACK_SECRET) return undefined;
-  const connection = await Connection.connect(await temporalConnectionOptions(config));
-  const receiver = await startCallbackReceiver({
-    host: config.CALLBACK_HOST,
-    port: config.CALLBACK_PORT,
-    secret: config.CALLBACK_SECRET,
-    webhookHmacKey: config.RUNWAY_WEBHOOK_HMAC_KEY,
-    provider: new RunwayClient({
-      baseUrl: config.RUNWAY_BASE_URL,
-      apiKey: providerApiKey(config),
-      timeoutMs: config.RUNWAY_TIMEOUT_MS,
-    }),
-    readsPerSecond: config.PROVIDER_READS_PER_SECOND,
-    workflows: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }).workflow,
-    log,
-  }).catch(async (err: unknown) => {
-    await connection.close();
-    throw err;
-  });
-  return {
-    ...receiver,
-    async close() {
-      await receiver.close();
-      // An open connection would keep the process alive after a graceful stop.
-      await connection.close();
-    },
-  };
 }

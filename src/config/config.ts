@@ -1,11 +1,15 @@
 /**
  * Configuration from the environment (and `.env`), validated in one place. The API key and the callback
  * secret live here and in the activities' closure only: never in workflow input, results, history or logs.
+ * Temporal's connection (TEMPORAL_ADDRESS, TEMPORAL_API_KEY, TEMPORAL_TLS_*, TOML profiles) is Temporal's
+ * own environment configuration (`./connection.ts`); the rest are our settings.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { describeZodError } from '../chain/requests';
 import { DEFAULT_BASE_URL } from '../provider/client';
+import { TEMPORAL_ENV_KEYS, type TemporalSettings, loadTemporalSettings } from './connection';
 import { readDevState } from './dev-state';
 
 const optionalUrl = z
@@ -15,7 +19,7 @@ const optionalUrl = z
   .or(z.literal('').transform(() => undefined));
 const int = (min: number) => z.coerce.number().int().min(min);
 
-export const Config = z
+export const Settings = z
   .object({
     /** Needed by the worker and the receiver only. */
     RUNWAY_API_KEY: z.string().min(1).optional(),
@@ -23,22 +27,6 @@ export const Config = z
     RUNWAY_TIMEOUT_MS: int(100).default(30_000),
     /** The provider's webhook HMAC key, when the account signs callbacks. */
     RUNWAY_WEBHOOK_HMAC_KEY: z.string().min(1).optional(),
-    TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
-    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-    /** A Temporal Cloud API key (sent as a bearer token; implies TLS). Never logged. */
-    TEMPORAL_API_KEY: z.string().min(1).optional(),
-    /** mTLS: the client certificate and its private key (PEM files, read at connect time); set both. */
-    TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().min(1).optional(),
-    TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().min(1).optional(),
-    /** A CA to trust for the server's certificate, when the system's roots do not cover it. */
-    TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().min(1).optional(),
-    /** The name to check the server's certificate against (SNI), when it differs from the address. */
-    TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
-    /** Force TLS on (`true`) with no other TLS setting, or off (`false`); unset: on when any TLS key is set. */
-    TEMPORAL_TLS: z
-      .enum(['true', 'false', '1', '0'], { message: 'TEMPORAL_TLS must be true or false' })
-      .transform((v) => v === 'true' || v === '1')
-      .optional(),
     /** Where the provider can reach our callback receiver; without it chains poll only. */
     CALLBACK_PUBLIC_URL: optionalUrl,
     /** Signs the capability tokens in callback URLs. Required with CALLBACK_PUBLIC_URL. */
@@ -69,7 +57,7 @@ export const Config = z
       ),
     MEDIA_MAX_BYTES: int(1).default(512 * 1024 * 1024),
     MEDIA_DOWNLOAD_TIMEOUT_MS: int(100).default(120_000),
-    /** The worker's log level (read by `src/temporal/logging.ts`). */
+    /** The worker's log level (`workerLogger(config.LOG_LEVEL)`). */
     LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   })
   .superRefine((c, ctx) => {
@@ -80,68 +68,35 @@ export const Config = z
         message: 'CALLBACK_SECRET is required with CALLBACK_PUBLIC_URL',
       });
     }
-    if (Boolean(c.TEMPORAL_TLS_CLIENT_CERT_PATH) !== Boolean(c.TEMPORAL_TLS_CLIENT_KEY_PATH)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [
-          c.TEMPORAL_TLS_CLIENT_CERT_PATH ? 'TEMPORAL_TLS_CLIENT_KEY_PATH' : 'TEMPORAL_TLS_CLIENT_CERT_PATH',
-        ],
-        message:
-          'TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH go together (the mTLS client certificate and its key)',
-      });
-    }
-    const needsTls = tlsSettingsIn(c);
-    if (c.TEMPORAL_TLS === false && needsTls.length > 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['TEMPORAL_TLS'],
-        message: `TEMPORAL_TLS=false contradicts ${needsTls.join(', ')} (they need TLS)`,
-      });
-    }
   });
-export type Config = z.infer<typeof Config>;
+/** Our own settings: the provider, callbacks, workers, media and logs. */
+export type Settings = z.infer<typeof Settings>;
+export type Config = Settings & TemporalSettings;
 
-/** The Temporal connection settings that only make sense over TLS. */
-export function tlsSettingsIn(
-  c: Pick<
-    Config,
-    | 'TEMPORAL_API_KEY'
-    | 'TEMPORAL_TLS_CLIENT_CERT_PATH'
-    | 'TEMPORAL_TLS_SERVER_CA_CERT_PATH'
-    | 'TEMPORAL_TLS_SERVER_NAME'
-  >,
-): string[] {
-  const keys = [
-    'TEMPORAL_API_KEY',
-    'TEMPORAL_TLS_CLIENT_CERT_PATH',
-    'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
-    'TEMPORAL_TLS_SERVER_NAME',
-  ] as const;
-  return keys.filter((k) => c[k] !== undefined);
-}
+/** Every variable the configuration reads (envconfig also reads `TEMPORAL_GRPC_META_<HEADER>`). */
+export const CONFIG_ENV_KEYS: readonly string[] = [...Object.keys(Settings.shape), ...TEMPORAL_ENV_KEYS];
 
-/** `KEY=value` lines of a `.env` file; the real environment wins. */
-export function readDotEnv(file = '.env'): Record<string, string> {
-  if (!existsSync(file)) return {};
-  const entries: Record<string, string> = {};
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const m = /^\s*(?:export\s+)?([A-Z0-9_]+)\s*=\s*(.*?)\s*$/.exec(line);
-    if (m) entries[m[1]!] = m[2]!.replace(/^(['"])(.*)\1$/, '$2');
-  }
-  return entries;
+/** The variables of an env file (`KEY=value` lines, as `node --env-file` reads them); none when it is absent. */
+export function readEnvFile(file = '.env'): Record<string, string> {
+  return existsSync(file) ? (parseEnv(readFileSync(file, 'utf8')) as Record<string, string>) : {};
 }
 
 /** The environment, over `.env`, over a running `long-video dev` stack's settings. */
 export function loadConfig(
   env: NodeJS.ProcessEnv = {
     ...withoutBlanks(readDevState()?.env ?? {}),
-    ...withoutBlanks(readDotEnv()),
+    ...withoutBlanks(readEnvFile()),
     ...withoutBlanks(process.env),
   },
 ): Config {
-  const parsed = Config.safeParse(withoutBlanks(env));
+  const vars = withoutBlanks(env);
+  const parsed = Settings.safeParse(vars);
   if (!parsed.success) throw new Error(`configuration: ${describeZodError(parsed.error)}`);
-  return parsed.data;
+  try {
+    return { ...parsed.data, ...loadTemporalSettings(vars) };
+  } catch (err) {
+    throw new Error(`configuration: ${(err as Error).message}`);
+  }
 }
 
 /** `KEY=` (as in `.env.example`, or compose's `${KEY:-}`) means unset, not an empty value. */

@@ -63,6 +63,11 @@ export function portIsFree(port: number): Promise<boolean> {
   });
 }
 
+/** The conventional port when it is free, else one the OS picks. */
+export async function preferredPort(port: number): Promise<number> {
+  return (await portIsFree(port)) ? port : freePort();
+}
+
 let newsFlagSupported: boolean | undefined;
 async function supportsNewsFlag(cli: string): Promise<boolean> {
   if (newsFlagSupported === undefined) {

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { Config, loadConfig, readDotEnv } from '../../src/config/config';
+import { CONFIG_ENV_KEYS, loadConfig, readEnvFile } from '../../src/config/config';
 import { DEFAULT_BASE_URL } from '../../src/provider/client';
 import { buildProgram } from '../../src/cli/main';
 import { SEARCH_ATTRIBUTES } from '../../src/chain/search-attributes';
@@ -40,7 +40,7 @@ export interface Stack {
 
 const ROOT = path.join(__dirname, '..', '..');
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
-const CONFIG_KEYS = new Set(Object.keys(Config.shape));
+const CONFIG_KEYS = new Set(CONFIG_ENV_KEYS);
 /** Keys only docker-compose.yml reads (image versions, the Temporal server's database, ports, profiles). */
 const COMPOSE_ONLY_KEYS = new Set([
   'COMPOSE_PROFILES',
@@ -66,8 +66,8 @@ export function loadStack(): Stack {
     compose: parse(composeText, { merge: true }),
     composeText,
     dockerfile: read('Dockerfile'),
-    envExample: readDotEnv(path.join(ROOT, '.env.example')),
-    dryRunEnv: readDotEnv(path.join(ROOT, 'deploy/dry-run.env')),
+    envExample: readEnvFile(path.join(ROOT, '.env.example')),
+    dryRunEnv: readEnvFile(path.join(ROOT, 'deploy/dry-run.env')),
     namespaceScript: read('deploy/create-namespace.sh'),
     schemaScript: read('deploy/setup-schema.sh'),
     dynamicConfig: parse(read('deploy/dynamicconfig/development-sql.yaml')),

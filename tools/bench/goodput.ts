@@ -4,7 +4,7 @@
  * provider task queue, with more chains than R can serve. Goodput is the accepted creates per second over
  * the saturated stretch, against R; the 429 share is of every create request.
  */
-import { startDrillStack } from '../lab/drill-stack';
+import { startDrillStack } from '../stack';
 import { awaitFleet, startFleet } from '../lab/fleet-chains';
 
 export interface GoodputResult {

@@ -15,7 +15,7 @@ import { RunwayClient } from '../../src/provider/client';
 import { SimulatorAdmin } from '../../src/simulator/admin-client';
 import { startSimulator } from '../../src/simulator/server';
 import type { SimulatorOptions } from '../../src/simulator/options';
-import { startDrillStack } from '../lab/drill-stack';
+import { startDrillStack } from '../stack';
 import { fleetPrompt, settleFleet, startFleet } from '../lab/fleet-chains';
 import { percentile } from '../drills/table';
 

@@ -8,7 +8,7 @@
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { tsToMs } from '@temporalio/common/lib/time';
-import { startDrillStack } from '../lab/drill-stack';
+import { startDrillStack } from '../stack';
 import { awaitFleet, startFleet } from '../lab/fleet-chains';
 import { type ProcessUsage, processUsage } from '../lab/worker-process';
 import { percentile } from '../drills/table';

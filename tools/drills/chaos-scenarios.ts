@@ -7,7 +7,7 @@ import { resumeUpdate } from '../../src/workflows/messages';
 import type { ChainOptions } from '../../src/chain/input';
 import type { ChainProgress } from '../../src/chain/progress';
 import type { FaultConfig, SimulatorOptions } from '../../src/simulator/options';
-import { type DrillStack, startDrillStack } from '../lab/drill-stack';
+import { type Stack, startDrillStack } from '../stack';
 import { type FleetChain, type Settled, settleFleet, startFleet } from '../lab/fleet-chains';
 import { exportHistories, filesUnder, findLeaks } from '../lab/leaks';
 import { judge } from '../lab/verdict';
@@ -55,8 +55,8 @@ interface Scenario {
   workerEnv?: Record<string, string>;
   chainOptions?: Partial<ChainOptions>;
   /** Runs beside the chains until `running()` turns false; answers what it did. */
-  disrupt?: (stack: DrillStack, running: () => boolean, events: string[]) => Promise<void>;
-  onPaused?: (stack: DrillStack, chain: FleetChain, p: ChainProgress, events: string[]) => Promise<boolean>;
+  disrupt?: (stack: Stack, running: () => boolean, events: string[]) => Promise<void>;
+  onPaused?: (stack: Stack, chain: FleetChain, p: ChainProgress, events: string[]) => Promise<boolean>;
 }
 
 /** Provider time runs 100× faster: a 60 s generation takes 0.6 s. */
@@ -150,7 +150,7 @@ export const SCENARIOS: Scenario[] = [
 
 /** The runbook for a chain paused by the never-pay-twice guard, as an operator would follow it. */
 export async function resolveLostCreate(
-  stack: DrillStack,
+  stack: Stack,
   chain: FleetChain,
   progress: ChainProgress,
   events: string[],
@@ -185,7 +185,7 @@ export async function resolveLostCreate(
  * operator, seeing the reason, decides to pay for one more try.
  */
 async function retryUnknownFailure(
-  stack: DrillStack,
+  stack: Stack,
   chain: FleetChain,
   progress: ChainProgress,
   events: string[],

@@ -12,7 +12,7 @@ import {
   resumeClosedChain,
   startChain,
 } from '../../src/client';
-import type { DrillStack } from '../lab/drill-stack';
+import type { Stack } from '../stack';
 import { priceOf } from '../../src/chain/prices';
 import type { FaultConfig } from '../../src/simulator/options';
 import { appendUpdate, pauseUpdate, redoUpdate, resumeUpdate } from '../../src/workflows/messages';
@@ -38,7 +38,7 @@ const FAULTS: Record<string, Partial<FaultConfig>> = {
 };
 
 export interface Ctx {
-  stack: DrillStack;
+  stack: Stack;
   actions: Record<string, number>;
   refusals: Record<string, number>;
   closed: Record<string, number>;

@@ -9,7 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { type DrillStack, startDrillStack } from '../lab/drill-stack';
+import { type Stack, startDrillStack } from '../stack';
 import type { LedgerEntry } from '../../src/simulator/ledger';
 import type { ScenarioResult } from './chaos-scenarios';
 import { CALM, type Ctx, PRICE, count, disrupt, finish, runSequence } from './operator-actions';
@@ -44,7 +44,7 @@ export type OperatorDrillResult = ScenarioResult & {
 const ROUND_MS = 180_000;
 
 /** A violating chain's evidence for its diagnosis: every run's history and its ledger entries. */
-async function dumpChain(stack: DrillStack, rec: ChainRecord, ledger: LedgerEntry[], violations: string[]) {
+async function dumpChain(stack: Stack, rec: ChainRecord, ledger: LedgerEntry[], violations: string[]) {
   const histories: unknown[] = [];
   for await (const wf of stack.client.workflow.list({ query: `WorkflowId = '${rec.id}'` })) {
     const history = await stack.client.workflow.getHandle(rec.id, wf.runId).fetchHistory();

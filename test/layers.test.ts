@@ -21,7 +21,7 @@ const LAYERS: Record<string, number> = {
   'src/workflows': 4,
   'src/receiver': 5,
   'src/client': 5,
-  'src/worker.ts': 5,
+  'src/worker.ts': 6,
   'src/starter.ts': 6,
   'src/cli': 7,
   tools: 8,

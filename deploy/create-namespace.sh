@@ -1,6 +1,6 @@
 #!/bin/sh
 # One-shot namespace setup (temporalio/admin-tools image, `temporal` CLI): the chains' namespace and the
-# search attributes they set (src/temporal/search-attributes.ts; test/compose.test.ts checks the list).
+# search attributes they set (src/chain/search-attributes.ts; test/compose.test.ts checks the list).
 # Safe to run again: what exists is left alone.
 set -eu
 

@@ -109,3 +109,21 @@ test('the domain (src/chain) does no I/O: no node: modules, no Temporal client o
     );
   expect(wrong).toEqual([]);
 });
+
+test("README's layout lists every folder of src/ with its layer, and nothing that is gone", () => {
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(
+    readme.indexOf('## Layout'),
+    readme.indexOf('\n## ', readme.indexOf('## Layout') + 1),
+  );
+  const listed = [...section.matchAll(/^\| (\d+|—) +\| `([^`]+)`/gm)].map((m) => ({
+    layer: m[1]!,
+    path: m[2]!.replace(/\/$/, ''),
+  }));
+  const layered = Object.keys(LAYERS).filter((k) => k !== 'tools');
+  expect(listed.filter((l) => l.layer !== '—').map((l) => [l.path, Number(l.layer)])).toEqual(
+    layered.map((k) => [k, LAYERS[k]]),
+  );
+  const inTree = readdirSync(path.join(ROOT, 'src')).map((name) => `src/${name}`);
+  expect(inTree.sort()).toEqual(layered.sort());
+});

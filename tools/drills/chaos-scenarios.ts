@@ -2,6 +2,7 @@
  * The four fault drills of `npm run chaos`. Each runs real chains on a real stack while something goes
  * wrong, then lets the simulator's charge ledger and the chains' output folders judge the result.
  */
+import type { SimulatorAdmin } from '../../src/simulator/admin-client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resumeUpdate } from '../../src/workflows/messages';
 import type { ChainOptions } from '../../src/chain/input';
@@ -294,14 +295,7 @@ export async function runScenario(
       other: chains.length - count('completed') - count('paused'),
       duplicateCharges: verdict.duplicateCharges,
       lostSegments: verdict.lostSegments,
-      providerRequests: Object.values(stats.requests).reduce(
-        (sum, byStatus) => sum + Object.values(byStatus).reduce((a, b) => a + b, 0),
-        0,
-      ),
-      rateLimited: stats.rateLimited,
-      maxRequestsPerWindow: stats.rateLimit.maxCreatesInWindow,
-      rateLimitPerWindow: stats.rateLimit.limit,
-      wallSeconds: Math.round((Date.now() - started) / 100) / 10,
+      ...providerLoad(stats, started),
       auditedForSecrets: audited.length,
       leakedSecrets: leaks.length,
       lostCreatesResolved: events.filter((e) => e.includes(' on the dashboard')).length,
@@ -311,4 +305,18 @@ export async function runScenario(
   } finally {
     await stack.stop();
   }
+}
+
+/** What a drill asked of the provider (from the simulator's stats), and how long it took. */
+export function providerLoad(stats: Awaited<ReturnType<SimulatorAdmin['stats']>>, started: number) {
+  return {
+    providerRequests: Object.values(stats.requests).reduce(
+      (sum, byStatus) => sum + Object.values(byStatus).reduce((a, b) => a + b, 0),
+      0,
+    ),
+    rateLimited: stats.rateLimited,
+    maxRequestsPerWindow: stats.rateLimit.maxCreatesInWindow,
+    rateLimitPerWindow: stats.rateLimit.limit,
+    wallSeconds: Math.round((Date.now() - started) / 100) / 10,
+  };
 }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { type Stack, startDrillStack } from '../stack';
 import type { LedgerEntry } from '../../src/simulator/ledger';
-import type { ScenarioResult } from './chaos-scenarios';
+import { type ScenarioResult, providerLoad } from './chaos-scenarios';
 import { CALM, type Ctx, PRICE, count, disrupt, finish, runSequence } from './operator-actions';
 import { type ChainRecord, judgeChain } from './operator-invariants';
 import { type Plan, describePlan, planSequence } from './operator-plan';
@@ -144,14 +144,7 @@ export async function runOperatorDrill(
       other: all.length - state('completed') - state('paused') - state('cancelled'),
       duplicateCharges: violations.filter((v) => v.includes(': paid twice:')).length,
       lostSegments: violations.filter((v) => v.includes('final.mp4')).length,
-      providerRequests: Object.values(stats.requests).reduce(
-        (sum, byStatus) => sum + Object.values(byStatus).reduce((a, b) => a + b, 0),
-        0,
-      ),
-      rateLimited: stats.rateLimited,
-      maxRequestsPerWindow: stats.rateLimit.maxCreatesInWindow,
-      rateLimitPerWindow: stats.rateLimit.limit,
-      wallSeconds: Math.round((Date.now() - started) / 100) / 10,
+      ...providerLoad(stats, started),
       auditedForSecrets: 0,
       leakedSecrets: 0,
       lostCreatesResolved: ctx.events.filter((e) => e.includes(' on the dashboard')).length,

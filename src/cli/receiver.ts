@@ -6,12 +6,12 @@ import { startReceiverFor } from './worker';
 export const RECEIVER_USAGE = `long-video receiver
 
 Serves the provider's callbacks on CALLBACK_HOST:CALLBACK_PORT without running a worker: checks each
-callback URL's token (and the provider's signature when RUNWAY_WEBHOOK_HMAC_KEY is set), re-fetches the
-task from RUNWAY_BASE_URL and signals the chain on TEMPORAL_ADDRESS. Needs CALLBACK_PUBLIC_URL,
-CALLBACK_SECRET and RUNWAY_API_KEY; run the workers with --no-receiver beside it. Prints
+callback URL's token (and the provider's signature when RUNWAY_WEBHOOK_HMAC_KEY is set) and signals the
+chain on TEMPORAL_ADDRESS, which confirms the task with its own read: no provider key, no provider call.
+Needs CALLBACK_PUBLIC_URL and CALLBACK_SECRET; run the workers with --no-receiver beside it. Prints
 \`listening on URL\` when ready and stops gracefully on SIGINT/SIGTERM.`;
 
-const REQUIRED = ['CALLBACK_PUBLIC_URL', 'CALLBACK_SECRET', 'RUNWAY_API_KEY'] as const;
+const REQUIRED = ['CALLBACK_PUBLIC_URL', 'CALLBACK_SECRET'] as const;
 
 export async function receiverCommand(argv: string[]): Promise<number> {
   parseArgs({ args: argv, options: {}, strict: true });
@@ -19,7 +19,7 @@ export async function receiverCommand(argv: string[]): Promise<number> {
   const missing = REQUIRED.filter((key) => !config[key]);
   if (missing.length > 0) {
     throw new Error(
-      `${missing.join(', ')} not set: the receiver needs the public callback URL, the secret of its tokens and the provider API key`,
+      `${missing.join(', ')} not set: the receiver needs the public callback URL and the secret of its tokens`,
     );
   }
   // Registered before the server starts, so that a stop asked for during startup is not lost.

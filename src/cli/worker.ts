@@ -4,10 +4,9 @@ import { Client, Connection } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import { describeTemporalConnection, temporalConnectionOptions } from '../config/connection';
 import { workerLogger } from '../temporal/logging';
-import { type Config, loadConfig, providerApiKey } from '../config/config';
+import { type Config, loadConfig } from '../config/config';
 import { startCallbackReceiver, type RunningReceiver } from '../receiver/server';
 import { redactUrl } from '../chain/redact';
-import { RunwayClient } from '../provider/client';
 import { defaultBundlePath, startWorkers } from '../worker';
 import { existsSync } from 'node:fs';
 
@@ -45,12 +44,6 @@ export async function startReceiverFor(
     port: config.CALLBACK_PORT,
     secret: config.CALLBACK_SECRET,
     webhookHmacKey: config.RUNWAY_WEBHOOK_HMAC_KEY,
-    provider: new RunwayClient({
-      baseUrl: config.RUNWAY_BASE_URL,
-      apiKey: providerApiKey(config),
-      timeoutMs: config.RUNWAY_TIMEOUT_MS,
-    }),
-    readsPerSecond: config.PROVIDER_READS_PER_SECOND,
     workflows: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }).workflow,
     log,
   }).catch(async (err: unknown) => {

@@ -9,7 +9,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { type RunningReceiver, startCallbackReceiver } from '../../src/receiver/server';
-import { RunwayClient } from '../../src/provider/client';
 import { SimulatorAdmin } from '../../src/simulator/admin-client';
 import type { SimulatorOptions } from '../../src/simulator/options';
 import { type RunningSimulator, startSimulator } from '../../src/simulator/server';
@@ -65,7 +64,6 @@ export async function startDrillStack(options: DrillStackOptions): Promise<Drill
       host: '127.0.0.1',
       port: callbackPort,
       secret: callbackSecret,
-      provider: new RunwayClient({ baseUrl: sim.url, apiKey, timeoutMs: 5_000 }),
       workflows: client.workflow,
       log: options.receiverLog,
     });

@@ -117,12 +117,6 @@ export async function startReceiverFor(
     port: config.CALLBACK_PORT,
     secret: config.CALLBACK_SECRET,
     webhookHmacKey: config.RUNWAY_WEBHOOK_HMAC_KEY,
-    provider: new RunwayClient({
-      baseUrl: config.RUNWAY_BASE_URL,
-      apiKey: providerApiKey(config),
-      timeoutMs: config.RUNWAY_TIMEOUT_MS,
-    }),
-    readsPerSecond: config.PROVIDER_READS_PER_SECOND,
     workflows: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }).workflow,
     log,
   }).catch(async (err: unknown) => {

@@ -11,7 +11,7 @@ import { Worker } from '@temporalio/worker';
 import type { LedgerEntry } from '../src/simulator/ledger';
 import { type ChainProgress } from '../src/chain/progress';
 import { type LongVideoInput } from '../src/chain/input';
-import { WORKFLOW_TASK_QUEUE } from '../src/chain/queues';
+import { PROVIDER_READ_TASK_QUEUE, WORKFLOW_TASK_QUEUE } from '../src/chain/queues';
 import { progressQuery } from '../src/workflows/messages';
 import { API_KEY, CALLBACK_SECRET, type Stack, callbackEnv, startStack } from './support/stack';
 import { eventually } from './support/simulator';
@@ -53,6 +53,23 @@ function expectOneChargePerSegment(ledger: LedgerEntry[], result: ChainProgress)
   expect(ledger.map((e) => e.prompt)).toEqual(PROMPTS);
 }
 
+/** The provider reads a chain scheduled: activity, queue and summary. */
+async function readActivities(workflowId: string) {
+  const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+  return (history.events ?? []).flatMap((e) => {
+    const a = e.activityTaskScheduledEventAttributes;
+    if (a?.activityType?.name !== 'awaitTaskResult') return [];
+    const summary = e.userMetadata?.summary?.data ? Buffer.from(e.userMetadata.summary.data).toString() : '';
+    return [{ queue: a.taskQueue?.name, summary: summary.replace(/^"|"$/g, '') }];
+  });
+}
+
+/** record-detail requests the simulator answered (any status). */
+async function recordDetailRequests(): Promise<number> {
+  const byStatus = (await stack.sim.admin.stats()).requests['record-detail'] ?? {};
+  return Object.values(byStatus).reduce((a, b) => a + b, 0);
+}
+
 async function expectHistoryReplaysAndHidesSecrets(workflowId: string) {
   const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
   // Payloads are base64 in the export: the search covers every encoding a secret could hide in.
@@ -79,8 +96,44 @@ test('callback mode: a 5-segment chain completes on callbacks, paying once per s
     expectOneChargePerSegment(ledger, result);
     expect(new Set(ledger.map((e) => e.callBackUrl)).size).toBe(5);
     expect(ledger.every((e) => e.callBackUrl.startsWith('http://127.0.0.1:'))).toBe(true);
+    // Every provider read is the chain's own, on the rate-limited read queue: the receiver made none.
+    const reads = await readActivities('chain-callbacks');
+    expect(reads).toHaveLength(5);
+    expect(reads.every((r) => r.queue === PROVIDER_READ_TASK_QUEUE && r.summary.endsWith('(callback)'))).toBe(
+      true,
+    );
+    expect(await recordDetailRequests()).toBe(5);
     await expectHistoryReplaysAndHidesSecrets('chain-callbacks');
     expect(worker.output()).not.toContain(API_KEY);
+  } finally {
+    await worker.kill('SIGTERM');
+  }
+});
+
+test("callback mode, a create's answer lost: its callback's task is confirmed by a read and charged once", async () => {
+  // Every create is answered 500 after its task was made and charged: only the callback names the task.
+  await stack.sim.admin.setFaults({ createFailAfter: 1 });
+  const worker = await stack.startWorker(stack.workerEnv(await callbackEnv()));
+  try {
+    const handle = await stack.client.workflow.start('longVideo', {
+      taskQueue: WORKFLOW_TASK_QUEUE,
+      workflowId: 'chain-lost-create-callback',
+      args: [
+        {
+          prompts: PROMPTS.slice(0, 1),
+          aspectRatio: '16:9',
+          options: { pollIntervalMs: 20_000, providerCallTimeoutMs: 10_000, callbackGraceMs: 60_000 },
+        } satisfies LongVideoInput,
+      ],
+    });
+    const result: ChainProgress = await handle.result();
+    expect(result.state).toBe('completed');
+    const ledger = await stack.sim.admin.ledger();
+    expect(ledger).toHaveLength(1); // exactly one charge: the lost create's, adopted
+    expect(result.segments[0]).toMatchObject({ taskId: ledger[0]!.taskId, completedBy: 'callback' });
+    expect(result.creditsSpent).toBe(ledger[0]!.cost);
+    expect(await recordDetailRequests()).toBe((await readActivities('chain-lost-create-callback')).length);
+    await expectHistoryReplaysAndHidesSecrets('chain-lost-create-callback');
   } finally {
     await worker.kill('SIGTERM');
   }

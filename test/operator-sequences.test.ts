@@ -13,13 +13,13 @@ import {
   progressQuery,
   redoUpdate,
   resumeUpdate,
-  taskFinishedSignal,
 } from '../src/workflows/messages';
 import { nextRunInput } from '../src/workflows/chain-inputs';
 import { resumeClosedChain } from '../src/client';
 import {
   INPUT,
   ScriptedProvider,
+  callBack,
   env,
   start,
   updateRejection,
@@ -126,11 +126,10 @@ test('after a redo a segment creates under a new attempt number: an old callback
     await waitForProgress(handle, (p) => p.segmentsDone >= 2);
     await handle.executeUpdate(pauseUpdate, { args: [{}] });
     // The provider's callback for segment 2's first task (late, or sent again): it names (2, attempt 1).
-    const oldCallback = { ...provider.outcome(2), segment: 2, attempt: 1 };
-    await handle.signal(taskFinishedSignal, oldCallback);
+    await callBack(handle, provider, 2, { segment: 2, attempt: 1 });
     const redone = await handle.executeUpdate(redoUpdate, { args: [{ from: 2 }] });
     expect(redone.segments[1]).toMatchObject({ state: 'pending', attempts: 1 });
-    await handle.signal(taskFinishedSignal, oldCallback);
+    await callBack(handle, provider, 2, { segment: 2, attempt: 1 });
     await handle.executeUpdate(resumeUpdate, { args: [{}] });
     const guarded = await waitForProgress(handle, (p) => p.state !== 'running');
     if (guarded.state === 'paused') {
@@ -215,7 +214,7 @@ test('a run that inherits a create whose answer never came waits for its callbac
     const cancelled = await waitForProgress(handle, (p) => p.state === 'cancelled');
     await resumeClosedChain(env.client, handle.workflowId);
     // The provider's callback for that create (segment 2, attempt 1) reaches the new run.
-    await handle.signal(taskFinishedSignal, { ...provider.outcome(2), segment: 2, attempt: 1 });
+    await callBack(handle, provider, 2, { segment: 2, attempt: 1 });
     const result = await waitForProgress(handle, (p) => p.state !== 'running');
     return { cancelled, result };
   });

@@ -8,10 +8,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { classifyTaskFailure } from '../src/chain/task-failures';
 import { type ChainProgress } from '../src/chain/progress';
-import { redoUpdate, resumeUpdate, taskFinishedSignal } from '../src/workflows/messages';
+import { redoUpdate, resumeUpdate } from '../src/workflows/messages';
 import {
   INPUT,
   ScriptedProvider,
+  callBack,
   start,
   useTimeSkippingEnv,
   waitFor,
@@ -209,9 +210,9 @@ describe('the chain', () => {
     const result = await withWorkers(provider, async () => {
       const handle = await start({ ...INPUT, prompts: ['one', 'two'] });
       await waitFor(() => provider.creates.length >= 1);
-      await handle.signal(taskFinishedSignal, { ...provider.outcome(1), segment: 1, attempt: 1 });
+      await callBack(handle, provider, 1, { segment: 1, attempt: 1 });
       await waitFor(() => provider.creates.length >= 2);
-      await handle.signal(taskFinishedSignal, { ...provider.outcome(2), segment: 2, attempt: 1 });
+      await callBack(handle, provider, 2, { segment: 2, attempt: 1 });
       return handle.result();
     });
     expect(result.state).toBe('completed');

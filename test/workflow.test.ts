@@ -7,10 +7,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
 import { type ChainProgress } from '../src/chain/progress';
 import { FailureTypes } from '../src/chain/failure-types';
+import { resumeClosedChain } from '../src/client';
 import { progressQuery, resumeUpdate, taskFinishedSignal } from '../src/workflows/messages';
 import {
   INPUT,
   ScriptedProvider,
+  callBack,
   env,
   start,
   useTimeSkippingEnv,
@@ -47,7 +49,7 @@ test('a callback that comes first wins, and the poll is cancelled', async () => 
     const handle = await start({ ...INPUT, prompts: ['one', 'two'] });
     for (let n = 1; n <= 2; n++) {
       await waitFor(() => provider.creates.length >= n);
-      await handle.signal(taskFinishedSignal, { ...provider.outcome(n), segment: n, attempt: 1 });
+      await callBack(handle, provider, n, { segment: n, attempt: 1 });
     }
     return handle.result();
   });
@@ -64,12 +66,12 @@ test('a callback for another attempt or task is not taken for this one', async (
     const handle = await start({ ...INPUT, prompts: ['one'] });
     await waitFor(() => provider.creates.length >= 1);
     await handle.signal(taskFinishedSignal, {
-      ...provider.outcome(1),
       taskId: 'someone-else',
+      state: 'success',
       segment: 1,
       attempt: 1,
     });
-    await handle.signal(taskFinishedSignal, { ...provider.outcome(1), segment: 1, attempt: 7 });
+    await handle.signal(taskFinishedSignal, { taskId: 'task-1', state: 'success', segment: 1, attempt: 7 });
     return handle.result();
   });
   expect(result.segments[0]).toMatchObject({ taskId: 'task-1', completedBy: 'poll' });
@@ -180,10 +182,113 @@ test('an ambiguous create adopts the task its callback names, and pays nothing m
     const handle = await start({ ...INPUT, prompts: ['a'] });
     await waitFor(() => provider.creates.length >= 1);
     // The provider did create task-1 and calls back for (segment 1, attempt 1).
-    await handle.signal(taskFinishedSignal, { ...provider.outcome(1), segment: 1, attempt: 1 });
+    await callBack(handle, provider, 1, { segment: 1, attempt: 1 });
     return handle.result();
   });
-  expect(result.segments[0]).toMatchObject({ state: 'succeeded', taskId: 'task-1', attempts: 1 });
+  expect(result.segments[0]).toMatchObject({
+    state: 'succeeded',
+    taskId: 'task-1',
+    attempts: 1,
+    completedBy: 'callback',
+    videoUrl: 'https://files/task-1.mp4', // from the chain's read: the hint carries no outcome
+  });
+  expect(provider.creates).toHaveLength(1);
+  expect(provider.polls).toBe(1); // one read confirmed the callback's task
+});
+
+test('a callback is a hint: the chain reads the task at once and takes what the read says', async () => {
+  const provider = new ScriptedProvider();
+  provider.pollsToFinish = 1_000; // the poll alone would not finish it
+  const input = { ...INPUT, prompts: ['one'], options: { ...INPUT.options, pollIntervalMs: 600_000 } };
+  const result = await withWorkers(provider, async () => {
+    const handle = await start(input);
+    await waitFor(() => provider.creates.length >= 1);
+    provider.finished.add(1);
+    // An old receiver's shape, and a body that says fail: neither the state nor the URL is taken.
+    await handle.signal(taskFinishedSignal, {
+      segment: 1,
+      attempt: 1,
+      taskId: 'task-1',
+      state: 'fail',
+      videoUrl: 'https://forged/video.mp4',
+    });
+    return handle.result();
+  });
+  expect(result.segments[0]).toMatchObject({
+    state: 'succeeded',
+    completedBy: 'callback',
+    videoUrl: 'https://files/task-1.mp4',
+  });
+  expect(provider.polls).toBe(1); // one read, at once: not one poll interval later
+  const { submittedAt, completedAt } = result.segments[0]!;
+  expect(Date.parse(completedAt!) - Date.parse(submittedAt!)).toBeLessThan(600_000);
+});
+
+test('an ambiguous create does not adopt a task its callback names until a read confirms it', async () => {
+  const provider = new ScriptedProvider();
+  provider.onCreate = (n) => {
+    if (n === 1)
+      throw ApplicationFailure.create({
+        type: FailureTypes.AmbiguousCreate,
+        message: 'timeout after send',
+        nonRetryable: true,
+        details: [{ callbacks: true }],
+      });
+  };
+  const paused = await withWorkers(provider, async () => {
+    const handle = await start({ ...INPUT, prompts: ['a'] });
+    await waitFor(() => provider.creates.length >= 1);
+    // A task the provider does not know (a forged body on a leaked URL, say): the read refutes it.
+    await handle.signal(taskFinishedSignal, {
+      segment: 1,
+      attempt: 1,
+      taskId: 'forged-x',
+      state: 'success',
+    });
+    await env.sleep('61s');
+    return waitForProgress(handle, (p) => p.state === 'paused');
+  });
+  expect(paused.paused!.by).toBe('never-pay-twice guard');
+  expect(paused.reason).toMatch(/a callback named task forged-x, which a read could not confirm/);
+  expect(paused.creditsSpent).toBe(0);
+  expect(paused.segments[0]).toMatchObject({ state: 'pending' });
+  expect(provider.creates).toHaveLength(1);
+});
+
+test("a cancel while a lost create's callback is being confirmed keeps the task, adopted; a resume proves and awaits it", async () => {
+  const provider = new ScriptedProvider();
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let reading = false;
+  provider.beforeOutcome = async () => {
+    reading = true;
+    await held;
+  };
+  provider.onCreate = (n) => {
+    if (n === 1)
+      throw ApplicationFailure.create({
+        type: FailureTypes.AmbiguousCreate,
+        message: 'timeout after send',
+        nonRetryable: true,
+        details: [{ callbacks: true }],
+      });
+  };
+  const { cancelled, result } = await withWorkers(provider, async () => {
+    const handle = await start({ ...INPUT, prompts: ['a'] });
+    await waitFor(() => provider.creates.length >= 1);
+    await callBack(handle, provider, 1, { segment: 1, attempt: 1 });
+    await waitFor(() => reading);
+    await handle.cancel();
+    const cancelled = await waitForProgress(handle, (p) => p.state === 'cancelled');
+    release();
+    provider.beforeOutcome = undefined;
+    await resumeClosedChain(env.client, handle.workflowId);
+    return { cancelled, result: await waitForProgress(handle, (p) => p.state === 'completed') };
+  });
+  expect(cancelled.segments[0]).toMatchObject({ state: 'generating', taskId: 'task-1', adopted: true });
+  expect(cancelled.creditsSpent).toBe(12);
+  expect(result.segments[0]).toMatchObject({ state: 'succeeded', taskId: 'task-1' });
+  expect(result.creditsSpent).toBe(12);
   expect(provider.creates).toHaveLength(1);
 });
 

@@ -126,7 +126,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         host: '127.0.0.1',
         port: await freePort(),
         secret: callbackSecret,
-        provider: new RunwayClient({ baseUrl: sim.url, apiKey, timeoutMs: 5_000 }),
         workflows: client.workflow,
         log: options.receiverLog,
       });
@@ -159,8 +158,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         return server;
       },
       sim,
-      admin: new SimulatorAdmin(sim.url, sim.options.adminToken),
       provider: new RunwayClient({ baseUrl: sim.url, apiKey, timeoutMs: 5_000 }),
+      admin: new SimulatorAdmin(sim.url, sim.options.adminToken),
       client,
       outputDir,
       workers,

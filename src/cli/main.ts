@@ -29,9 +29,9 @@ const receiverDefinition = () =>
     .summary('the callback receiver on its own')
     .description(
       "Serves the provider's callbacks on CALLBACK_HOST:CALLBACK_PORT without running a worker: checks each\n" +
-        "callback URL's token (and the provider's signature when RUNWAY_WEBHOOK_HMAC_KEY is set), re-fetches the\n" +
-        'task from RUNWAY_BASE_URL and signals the chain on TEMPORAL_ADDRESS. Needs CALLBACK_PUBLIC_URL,\n' +
-        'CALLBACK_SECRET and RUNWAY_API_KEY; run the workers with --no-receiver beside it. Prints\n' +
+        "callback URL's token (and the provider's signature when RUNWAY_WEBHOOK_HMAC_KEY is set) and signals the\n" +
+        'chain on TEMPORAL_ADDRESS, which confirms the task with its own read: no provider key, no provider call.\n' +
+        'Needs CALLBACK_PUBLIC_URL and CALLBACK_SECRET; run the workers with --no-receiver beside it. Prints\n' +
         '`listening on URL` when ready and stops gracefully on SIGINT/SIGTERM.',
     )
     .action(act(() => receiverCommand()));

@@ -2,7 +2,7 @@
 import { loadConfig } from '../config/config';
 import { startReceiverFor } from '../worker';
 
-const REQUIRED = ['CALLBACK_PUBLIC_URL', 'CALLBACK_SECRET', 'RUNWAY_API_KEY'] as const;
+const REQUIRED = ['CALLBACK_PUBLIC_URL', 'CALLBACK_SECRET'] as const;
 
 /** The receiver until SIGINT/SIGTERM (its command definition is in main.ts). */
 export async function receiverCommand(): Promise<number> {
@@ -10,7 +10,7 @@ export async function receiverCommand(): Promise<number> {
   const missing = REQUIRED.filter((key) => !config[key]);
   if (missing.length > 0) {
     throw new Error(
-      `${missing.join(', ')} not set: the receiver needs the public callback URL, the secret of its tokens and the provider API key`,
+      `${missing.join(', ')} not set: the receiver needs the public callback URL and the secret of its tokens`,
     );
   }
   // Registered before the server starts, so that a stop asked for during startup is not lost.

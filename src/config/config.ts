@@ -21,7 +21,7 @@ const int = (min: number) => z.coerce.number().int().min(min);
 
 export const Settings = z
   .object({
-    /** Needed by the worker and the receiver only. */
+    /** Needed by the worker only (the receiver makes no provider call). */
     RUNWAY_API_KEY: z.string().min(1).optional(),
     RUNWAY_BASE_URL: z.string().url().default(DEFAULT_BASE_URL),
     RUNWAY_TIMEOUT_MS: int(100).default(30_000),

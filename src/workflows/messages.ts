@@ -6,11 +6,30 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ChainProgress } from '../chain/progress';
 import type { TaskOutcome } from '../chain/task-outcome';
 
-/** Sent by the callback receiver once it has verified the callback and re-fetched the task. */
-export interface TaskFinishedSignal extends TaskOutcome {
+/**
+ * Sent by the callback receiver once it has verified the callback's URL token (and signature): a hint
+ * that the create (segment, attempt) made task `taskId` and that it has ended. The receiver holds no
+ * provider key and reads nothing: the workflow confirms the task with its own read before acting on it.
+ */
+export interface CallbackHint {
+  segment: number;
+  attempt: number;
+  taskId: string;
+  /** What the callback says (its `code` 200 or not); the workflow's read decides. */
+  state: 'success' | 'fail';
+}
+
+/**
+ * What the receiver sent before the callback became a hint (it re-fetched the task and forwarded the
+ * outcome): histories recorded then carry it, and replay it on the old branch (patch `callback-hints`).
+ */
+export interface LegacyTaskFinishedSignal extends TaskOutcome {
   segment: number;
   attempt: number;
 }
+
+/** The `taskFinished` signal's payload: a hint, or (in histories from before the hints) a full outcome. */
+export type TaskFinishedSignal = CallbackHint | LegacyTaskFinishedSignal;
 
 export const progressQuery = defineQuery<ChainProgress>('progress');
 

@@ -28,3 +28,10 @@ export const CANCEL_KEEPS_ADOPTED_TASK = 'cancel-keeps-adopted-task';
  * delivered; before, the chain failed delivering a segment with no file.
  */
 export const ARCHIVE_AFTER_DISCARDED = 'archive-after-discarded';
+/**
+ * A callback is a hint `{ segment, attempt, taskId, state }`: the chain confirms it with its own read (at
+ * once, on the read queue) and takes the read's outcome; a lost create's task is adopted only once the
+ * read proves it the segment's. Before, the receiver re-fetched the task and the signal carried the
+ * outcome, which the chain took as it was.
+ */
+export const CALLBACK_HINTS = 'callback-hints';

@@ -3,14 +3,21 @@
  * answers that cannot be read pause the chain (the task kept); a task an operator adopted is proven to
  * be the segment's first.
  */
-import { CancellationScope, condition, isCancellation, patched, workflowInfo } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  condition,
+  isCancellation,
+  patched,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { FailureTypes } from '../chain/failure-types';
 import type { SegmentState } from '../chain/progress';
 import type { TaskOutcome } from '../chain/task-outcome';
 import { type ChainRun, costOf } from './chain-run';
 import { applicationFailure } from './chain-inputs';
 import { PauseChain } from './pause-chain';
-import { CANCEL_KEEPS_ADOPTED_TASK, POLL_BEHIND_CALLBACK } from './patches';
+import { CALLBACK_HINTS, CANCEL_KEEPS_ADOPTED_TASK, POLL_BEHIND_CALLBACK } from './patches';
 
 export type FinishedTask = TaskOutcome & { by: 'callback' | 'poll' };
 
@@ -18,6 +25,10 @@ export type FinishedTask = TaskOutcome & { by: 'callback' | 'poll' };
  * Wait for a task's end: the callback for this create, or a poll, whichever comes first. When a callback
  * is expected the poll is only a safety net, held back one poll interval by a timer (a new task is
  * queued then anyway): when the callback wins, no poll activity was scheduled nor has to be cancelled.
+ *
+ * A callback is a hint (patch `callback-hints`): it makes the chain read the task at once, on the read
+ * queue, instead of at the next poll, and the read's answer is the outcome. (Histories from before the
+ * hints carry the outcome in the signal and replay taking it as it is.)
  */
 export async function awaitOutcome(
   { chain, input, callbacks, activities }: ChainRun,
@@ -29,26 +40,38 @@ export async function awaitOutcome(
   const key = `${segment.index}:${attempt}`;
   const callbackArrived = () => callbacks.get(key)?.taskId === taskId;
   const byCallback = (): FinishedTask => ({ ...callbacks.get(key)!, by: 'callback' });
+  /** Once the callback has come: read the task now, labelled as completed by the callback. */
+  let hinted = false;
   if (
     expectCallback &&
     patched(POLL_BEHIND_CALLBACK) &&
     (await condition(callbackArrived, input.options.pollIntervalMs))
   ) {
-    return byCallback();
+    if (!patched(CALLBACK_HINTS)) return byCallback();
+    hinted = true;
   }
   const summary = `await ${segment.index}/${chain.segments.length}`;
   let unreadable = 0;
   for (;;) {
     const scope = new CancellationScope();
-    const polled = scope.run(() =>
-      activities.reads.awaitTaskResult.executeWithOptions({ summary }, [{ taskId }]),
+    const read = scope.run(() =>
+      activities.reads.awaitTaskResult.executeWithOptions(
+        { summary: hinted ? `${summary} (callback)` : summary },
+        [{ taskId }],
+      ),
     );
-    polled.catch(() => undefined); // cancelled when the callback wins
+    read.catch(() => undefined); // cancelled when the callback wins
+    const by = hinted ? 'callback' : 'poll';
     try {
-      return await Promise.race([
-        polled.then((o): FinishedTask => ({ ...o, by: 'poll' })),
-        condition(callbackArrived).then(byCallback),
+      const first = await Promise.race([
+        read.then((o): FinishedTask => ({ ...o, by })),
+        // Once hinted, the read in flight is the callback's: nothing more to race against.
+        hinted ? new Promise<never>(() => undefined) : condition(callbackArrived).then(() => undefined),
       ]);
+      if (first) return first;
+      // The callback came while the poll waited for its next look.
+      if (!patched(CALLBACK_HINTS)) return byCallback();
+      hinted = true;
     } catch (err) {
       // An answer we cannot read: look again a few times (a passing glitch), then pause for a person
       // (an upgrade, say) rather than poll for ever; the task stays the segment's, paid once.
@@ -66,7 +89,12 @@ export async function awaitOutcome(
           true,
         );
       }
-      if (await condition(callbackArrived, input.options.pollIntervalMs)) return byCallback();
+      if (!hinted && (await condition(callbackArrived, input.options.pollIntervalMs))) {
+        if (!patched(CALLBACK_HINTS)) return byCallback();
+        hinted = true;
+      } else if (hinted) {
+        await sleep(input.options.pollIntervalMs);
+      }
     } finally {
       scope.cancel();
     }

@@ -7,6 +7,7 @@ import {
   CancelledFailure,
   condition,
   isCancellation,
+  log,
   patched,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -15,15 +16,18 @@ import { FailureTypes } from '../chain/failure-types';
 import type { SegmentState } from '../chain/progress';
 import { type ChainRun, costOf } from './chain-run';
 import { applicationFailure, extendRequest, generateRequest } from './chain-inputs';
+import type { LegacyTaskFinishedSignal } from './messages';
 import { GUARD, PauseChain } from './pause-chain';
-import { CANCEL_LETS_CREATES_FINISH } from './patches';
-import { isSegmentsTask } from './segment-await';
+import { CALLBACK_HINTS, CANCEL_LETS_CREATES_FINISH } from './patches';
+import { type FinishedTask, isSegmentsTask } from './segment-await';
 
 /** A create's task, the attempt it belongs to, and whether its callback is expected. */
 export interface CreatedTask {
   taskId: string;
   attempt: number;
   callbacks: boolean;
+  /** The task's end, when it is already known (a lost create's task, confirmed by a read). */
+  outcome?: FinishedTask;
 }
 
 /** Submit one create for `segment` as its `attempt`; answers the task it made. */
@@ -82,22 +86,84 @@ export async function awaitAmbiguousCreate(
 ): Promise<CreatedTask> {
   const { chain, input, callbacks } = run;
   const key = `${segment.index}:${attempt}`;
-  const isOurs = () => {
-    const c = callbacks.get(key);
-    return c !== undefined && isSegmentsTask(c, segment, chain.previousTaskId(segment));
-  };
-  if (usesCallbacks && (await condition(isOurs, input.options.callbackGraceMs))) {
-    chain.charged(costOf(run, segment));
-    return { taskId: callbacks.get(key)!.taskId, attempt, callbacks: true }; // the task exists after all: adopt it
+  let unconfirmed: string[] = [];
+  if (usesCallbacks && patched(CALLBACK_HINTS)) {
+    const found = await confirmHintedTask(run, segment, attempt);
+    if ('taskId' in found) return found;
+    unconfirmed = found.unconfirmed;
+  } else if (usesCallbacks) {
+    // Before the hints: the signal carried the provider's outcome, taken as it was.
+    const isOurs = () => {
+      const c = callbacks.get(key) as LegacyTaskFinishedSignal | undefined;
+      return c !== undefined && isSegmentsTask(c, segment, chain.previousTaskId(segment));
+    };
+    if (await condition(isOurs, input.options.callbackGraceMs)) {
+      chain.charged(costOf(run, segment));
+      return { taskId: callbacks.get(key)!.taskId, attempt, callbacks: true }; // the task exists after all: adopt it
+    }
   }
   if (input.options.ambiguousCreatePolicy === 'resubmit') return submit(run, segment, attempt + 1);
+  const named = unconfirmed.length
+    ? ` (a callback named task ${unconfirmed.join(', ')}, which a read could not confirm as this segment's)`
+    : '';
   throw new PauseChain(
     `segment ${segment.index}: ${why}. No callback arrived within ` +
-      `${input.options.callbackGraceMs} ms; look on the provider's dashboard for a task with prompt ` +
+      `${input.options.callbackGraceMs} ms${named}; look on the provider's dashboard for a task with prompt ` +
       `"${segment.prompt.slice(0, 60)}": if it is there, resume with --adopt-task TASK_ID; ` +
       'if not, a plain resume submits the segment again.',
     GUARD,
   );
+}
+
+/**
+ * Within `callbackGraceMs`, the task a callback for (segment, attempt) names, once the chain's own read
+ * proves it finished and the segment's (its prompt and parent): charged once and adopted, with the read's
+ * outcome. A hint the read refutes (another task, an unknown id, an answer that cannot be read) is set
+ * aside and the wait goes on. A cancel during the read keeps the hinted task as adopted (and charged),
+ * as an operator's `--adopt-task` would: a resume proves it before taking it, instead of paying again.
+ */
+async function confirmHintedTask(
+  run: ChainRun,
+  segment: SegmentState,
+  attempt: number,
+): Promise<CreatedTask | { unconfirmed: string[] }> {
+  const { chain, input, callbacks, activities } = run;
+  const key = `${segment.index}:${attempt}`;
+  const refuted = new Set<string>();
+  const hinted = () => {
+    const taskId = callbacks.get(key)?.taskId;
+    return taskId !== undefined && !refuted.has(taskId) ? taskId : undefined;
+  };
+  const deadline = Date.now() + input.options.callbackGraceMs;
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0 || !(await condition(() => hinted() !== undefined, left))) {
+      return { unconfirmed: [...refuted] };
+    }
+    const taskId = hinted()!;
+    let outcome;
+    try {
+      outcome = await activities.reads.awaitTaskResult.executeWithOptions(
+        { summary: `confirm ${segment.index}/${chain.segments.length} (callback)` },
+        [{ taskId }],
+      );
+    } catch (err) {
+      if (isCancellation(err)) {
+        chain.adopt(segment, taskId);
+        chain.charged(costOf(run, segment));
+        throw err;
+      }
+      log.warn('a callback named a task the chain could not read', { segment: segment.index, taskId });
+      refuted.add(taskId);
+      continue;
+    }
+    if (isSegmentsTask(outcome, segment, chain.previousTaskId(segment))) {
+      chain.charged(costOf(run, segment)); // the task exists after all: adopt it, paid once
+      return { taskId, attempt, callbacks: true, outcome: { ...outcome, by: 'callback' } };
+    }
+    log.warn("a callback named a task that is not the segment's", { segment: segment.index, taskId });
+    refuted.add(taskId);
+  }
 }
 
 /**

@@ -11,7 +11,7 @@ import { archive } from './delivery';
 import { PauseChain, quote } from './pause-chain';
 import { CANCEL_LETS_CREATES_FINISH, CLASSIFY_TASK_FAILURES } from './patches';
 import { awaitAdopted, awaitOutcome } from './segment-await';
-import { awaitAmbiguousCreate, submit } from './segment-create';
+import { type CreatedTask, awaitAmbiguousCreate, submit } from './segment-create';
 
 /** The longest backoff before resubmitting a segment whose task failed for a transient reason. */
 const MAX_RESUBMIT_BACKOFF_MS = 5 * 60_000;
@@ -28,7 +28,8 @@ export async function runSegment(run: ChainRun, segment: SegmentState): Promise<
       taskId,
       attempt,
       callbacks: expectCallback,
-    } = carried
+      outcome: known,
+    }: CreatedTask = carried
       ? { taskId: segment.taskId!, attempt: segment.attempts, callbacks: false }
       : unanswered
         ? await awaitAmbiguousCreate(
@@ -40,9 +41,11 @@ export async function runSegment(run: ChainRun, segment: SegmentState): Promise<
           )
         : await submit(run, segment, segment.attempts + 1);
     chain.generating(segment, taskId);
-    const outcome = segment.adopted
-      ? await awaitAdopted(run, segment, taskId)
-      : await awaitOutcome(run, segment, attempt, taskId, expectCallback);
+    const outcome =
+      known ??
+      (segment.adopted
+        ? await awaitAdopted(run, segment, taskId)
+        : await awaitOutcome(run, segment, attempt, taskId, expectCallback));
     if (outcome.state === 'success') {
       chain.succeeded(segment, outcome, outcome.by);
       if (input.options.deliver) archive(run, segment);

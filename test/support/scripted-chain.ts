@@ -13,7 +13,7 @@ import { FailureTypes } from '../../src/chain/failure-types';
 import { type LongVideoInput } from '../../src/chain/input';
 import { PROVIDER_READ_TASK_QUEUE, PROVIDER_TASK_QUEUE, WORKFLOW_TASK_QUEUE } from '../../src/chain/queues';
 import { type TaskOutcome } from '../../src/chain/task-outcome';
-import { progressQuery } from '../../src/workflows/messages';
+import { progressQuery, taskFinishedSignal } from '../../src/workflows/messages';
 import { longVideo } from '../../src/workflows/long-video';
 import { createTimeSkippingEnv } from './temporal';
 
@@ -36,6 +36,8 @@ export class ScriptedProvider {
   /** Awaited before a poll answers: lets a test hold a task's completion. */
   beforeOutcome?: (n: number) => Promise<void>;
   pollNeverFinishes = false;
+  /** Create numbers whose task answers finished at the first look (as after its callback). */
+  finished = new Set<number>();
 
   activities(): Activities {
     const create =
@@ -52,7 +54,11 @@ export class ScriptedProvider {
       awaitTaskResult: async ({ taskId }: { taskId: string }): Promise<TaskOutcome> => {
         this.polls++;
         const n = Number(taskId.split('-')[1]);
-        if (this.pollNeverFinishes || this.polls % this.pollsToFinish !== 0) {
+        if (!this.creates[n - 1]) {
+          throw ApplicationFailure.create({ type: 'NotFoundError', nonRetryable: true, message: '404' });
+        }
+        const done = this.finished.has(n);
+        if (!done && (this.pollNeverFinishes || this.polls % this.pollsToFinish !== 0)) {
           throw ApplicationFailure.create({ type: FailureTypes.TaskNotFinished, message: 'generating' });
         }
         await this.beforeOutcome?.(n);
@@ -211,6 +217,21 @@ export const start = (input: unknown = INPUT): Promise<WorkflowHandle<typeof lon
     workflowId: `chain-${process.pid}-${++ids}`,
     args: [input as LongVideoInput],
   });
+
+/**
+ * The provider's callback for create `n`, as the receiver signals it: a hint naming the task (by default
+ * `task-n`) for (segment, attempt). The task is finished from then on: the chain's confirming read says so.
+ */
+export async function callBack(
+  handle: WorkflowHandle,
+  provider: ScriptedProvider,
+  n: number,
+  target: { segment: number; attempt: number },
+  taskId = `task-${n}`,
+): Promise<void> {
+  provider.finished.add(n);
+  await handle.signal(taskFinishedSignal, { ...target, taskId, state: provider.outcome(n).state });
+}
 
 export async function waitForProgress(
   handle: WorkflowHandle,

@@ -66,6 +66,12 @@ describe('each check bites', () => {
     },
     { 'a worker serving callbacks too': [(s) => (svc(s, 'worker').command = ['worker']), /--no-receiver/] },
     {
+      'a receiver with the key': [
+        (s) => (env(s, 'receiver').RUNWAY_API_KEY = '${RUNWAY_API_KEY}'),
+        /receiver: is given RUNWAY_API_KEY/,
+      ],
+    },
+    {
       'a fixed port mapping': [
         (s) => (svc(s, 'receiver').ports = ['8787:8787']),
         /do not publish CALLBACK_PORT 9911/,

@@ -91,6 +91,12 @@ function interpolate(text: string, env: Env): string {
 }
 const variablesIn = (text: string) => new Set([...text.matchAll(/\$\{([A-Za-z_]\w*)/g)].map((m) => m[1]!));
 
+/** A service's environment keys with their raw (not interpolated) values. */
+function keysOf(service: Service): Record<string, unknown> {
+  const raw = service.environment ?? {};
+  return Array.isArray(raw) ? Object.fromEntries(raw.map((line) => [line.split('=')[0]!, line])) : raw;
+}
+
 function environmentOf(service: Service, env: Env): Env {
   const raw = service.environment ?? {};
   const entries = Array.isArray(raw)
@@ -149,6 +155,11 @@ export const CHECKS: Record<string, (s: Stack) => string[]> = {
       !s.compose.services.receiver || words(s.compose.services.worker?.command, {}).includes('--no-receiver'),
       'worker: runs without --no-receiver although the receiver service serves callbacks',
     ),
+
+  'only the worker holds the provider key': (s) =>
+    ourServices(s)
+      .filter(([name, service]) => name !== 'worker' && 'RUNWAY_API_KEY' in keysOf(service))
+      .map(([name]) => `${name}: is given RUNWAY_API_KEY, but only the worker calls the provider`),
 
   'the receiver publishes CALLBACK_PORT and listens on every interface': (s) => {
     const receiver = s.compose.services.receiver;

@@ -16,11 +16,13 @@ import { closeServer, listen } from '../src/http/json-server';
 import { ProtocolError, RUNWAY_ERROR_NAMES, RunwayError, TransportError } from '../src/provider/errors';
 import { RunwayClient } from '../src/provider/client';
 import { TASK_STATES } from '../src/provider/answers';
-import { HttpUrl, MAX_PROMPT_LENGTH, Prompt } from '../src/chain/requests';
+import { MAX_PROMPT_LENGTH } from '../src/chain/contract';
+import { HttpUrl, Prompt } from '../src/chain/requests';
 import { MAX_RETRY_AFTER_MS } from '../src/provider/transport';
 import { freePort } from '../src/temporal/dev-server';
 import { validate } from '../src/workflows/chain-inputs';
-import { InvalidChainInput, parseLongVideoInput } from '../src/chain/input';
+import { parseLongVideoInput } from '../src/chain/input';
+import { InvalidChainInput } from '../src/chain/input-check';
 
 jest.setTimeout(60_000);
 

@@ -10,7 +10,7 @@ import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { type RunningReceiver, startCallbackReceiver } from '../src/receiver/server';
 import { callbackUrl } from '../src/provider/callback-tokens';
 import { callbackSignatureHeaders, parseCallback, signCallback } from '../src/provider/callbacks';
-import { MAX_PROMPT_LENGTH } from '../src/chain/requests';
+import { MAX_PROMPT_LENGTH } from '../src/chain/contract';
 import { main } from '../src/cli/main';
 import { freePort } from '../src/temporal/dev-server';
 import { type TaskFinishedSignal } from '../src/workflows/messages';

@@ -13,8 +13,19 @@ import {
   checkGenerateRules,
   describeZodError,
 } from './requests';
-import { DEFAULT_PRICES, PriceTable } from './prices';
+import { DEFAULT_PRICES } from './prices';
+import { InvalidChainInput, MAX_SEGMENTS } from './input-check';
 import { PauseState, SegmentState } from './progress';
+
+/** Credits per create, by clip length and quality (`prices.ts`). */
+export const PriceTable = z
+  .object({
+    '5s-720p': z.number().nonnegative(),
+    '10s-720p': z.number().nonnegative(),
+    '5s-1080p': z.number().nonnegative(),
+  })
+  .strict();
+export type PriceTable = z.infer<typeof PriceTable>;
 
 export const ChainOptions = z
   .object({
@@ -63,9 +74,6 @@ export const ChainCarry = z.object({
 });
 export type ChainCarry = z.infer<typeof ChainCarry>;
 
-/** The most segments a chain may have: every run carries them all in its input. */
-export const MAX_SEGMENTS = 1000;
-
 export const LongVideoInput = z
   .object({
     prompts: z.array(Prompt).min(1, 'at least one prompt is needed').max(MAX_SEGMENTS),
@@ -87,11 +95,4 @@ export function parseLongVideoInput(input: unknown): ResolvedInput {
   const parsed = LongVideoInput.safeParse(input);
   if (!parsed.success) throw new InvalidChainInput(describeZodError(parsed.error));
   return parsed.data;
-}
-
-export class InvalidChainInput extends Error {
-  constructor(message: string) {
-    super(`invalid long-video input: ${message}`);
-    this.name = 'InvalidChainInput';
-  }
 }

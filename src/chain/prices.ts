@@ -3,17 +3,10 @@
  * the provider's published Runway prices as we last knew them, and both the simulator and the budget
  * estimate read them from here (or from a table passed in), never from a copy.
  */
-import { z } from 'zod';
-import { EXTENSION_SECONDS, type Duration, type Quality } from './requests';
-
-export const PriceTable = z
-  .object({
-    '5s-720p': z.number().nonnegative(),
-    '10s-720p': z.number().nonnegative(),
-    '5s-1080p': z.number().nonnegative(),
-  })
-  .strict();
-export type PriceTable = z.infer<typeof PriceTable>;
+import { EXTENSION_SECONDS } from './contract';
+// Types only: the workflow prices its creates with this module, and must not load zod (see input-check.ts).
+import type { PriceTable } from './input';
+import type { Duration, Quality } from './requests';
 
 export const DEFAULT_PRICES: PriceTable = { '5s-720p': 12, '10s-720p': 30, '5s-1080p': 30 };
 

@@ -4,13 +4,7 @@
  * bad input fails before any paid call. Used by the chain's input, the client and the simulator.
  */
 import { z } from 'zod';
-
-export const MAX_PROMPT_LENGTH = 1800;
-export const DURATIONS = [5, 10] as const;
-export const QUALITIES = ['720p', '1080p'] as const;
-export const ASPECT_RATIOS = ['16:9', '4:3', '1:1', '3:4', '9:16'] as const;
-/** Inferred by the contract, not documented: an extension is the provider's default clip length. */
-export const EXTENSION_SECONDS = 5;
+import { ASPECT_RATIOS, MAX_PROMPT_LENGTH, QUALITIES } from './contract';
 
 export const Duration = z.union([z.literal(5), z.literal(10)], {
   error: 'duration must be 5 or 10 (seconds)',

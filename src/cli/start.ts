@@ -1,6 +1,7 @@
 /** `long-video start`: validate a chain's input, start it, and optionally follow it to the end. */
 import { loadConfig } from '../config/config';
-import { InvalidChainInput, parseLongVideoInput } from '../chain/input';
+import { parseLongVideoInput } from '../chain/input';
+import { InvalidChainInput } from '../chain/input-check';
 import { connectClient, followChain, startChain } from '../client';
 import { describePrices, estimateCredits } from './budget';
 import { EXIT_FOR_STATE } from './exit-codes';

@@ -4,7 +4,8 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { ASPECT_RATIOS, type AspectRatio } from '../chain/requests';
+import { ASPECT_RATIOS } from '../chain/contract';
+import type { AspectRatio } from '../chain/requests';
 
 const run = promisify(execFile);
 const MAX_IMAGE_BYTES = 10 * 1024 * 1024;

@@ -3,7 +3,8 @@
  * clock). Durations are in provider time: the time scale turns them into wall time.
  */
 import { z } from 'zod';
-import { DEFAULT_PRICES, PriceTable } from '../chain/prices';
+import { PriceTable } from '../chain/input';
+import { DEFAULT_PRICES } from '../chain/prices';
 
 export const FailCode = z.union([
   z.literal(400),

@@ -1,5 +1,6 @@
 /** Where a new task sits: its size, length and place in its chain, from its request and its parent task. */
-import { EXTENSION_SECONDS, type ExtendRequest, type GenerateRequest } from '../chain/requests';
+import { EXTENSION_SECONDS } from '../chain/contract';
+import type { ExtendRequest, GenerateRequest } from '../chain/requests';
 import { probeAspectRatio } from './image-probe';
 import type { ResolvedSimulatorOptions } from './options';
 import { type SimTask, type TaskShape, isExpired, taskState } from './task';

@@ -1,20 +1,15 @@
 /**
  * The chain's inputs at its edges: its own input, the prompts operators send in updates, and the provider
- * requests it makes from them. Pure functions, run inside the workflow.
+ * requests it makes from them. Pure functions, run inside the workflow: checked without zod
+ * (chain/input-check.ts), which would cost about 1 MB in every cached workflow.
  */
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
-import { Prompt } from '../chain/requests';
-import {
-  type ChainCarry,
-  type LongVideoInput,
-  MAX_SEGMENTS,
-  type ResolvedInput,
-  parseLongVideoInput,
-} from '../chain/input';
+import type { ChainCarry, LongVideoInput, ResolvedInput } from '../chain/input';
+import { MAX_SEGMENTS, checkLongVideoInput, promptProblem } from '../chain/input-check';
 
 export function validate(rawInput: unknown): ResolvedInput {
   try {
-    return parseLongVideoInput(rawInput);
+    return checkLongVideoInput(rawInput);
   } catch (err) {
     throw ApplicationFailure.create({
       type: 'InvalidChainInput',
@@ -33,8 +28,8 @@ export function checkPrompts(prompts: unknown): void {
   if (!Array.isArray(prompts) || prompts.length === 0) reject('give at least one prompt');
   if (prompts.length > 1000) reject('at most 1000 prompts at once');
   for (const p of prompts) {
-    const parsed = Prompt.safeParse(p);
-    if (!parsed.success) reject(parsed.error.issues[0]?.message ?? 'invalid prompt');
+    const problem = promptProblem(p);
+    if (problem) reject(problem);
   }
 }
 
@@ -66,7 +61,7 @@ export function nextRunInput(
     options: { ...input.options, maxCredits },
   };
   try {
-    parseLongVideoInput(next);
+    checkLongVideoInput(next);
     return { next };
   } catch (err) {
     return { next, problem: (err as Error).message };

@@ -16,6 +16,7 @@ import {
 } from '../src/workflows/messages';
 import {
   INPUT,
+  callBack,
   ScriptedProvider,
   env,
   start,
@@ -227,7 +228,7 @@ test('a run seeded with an earlier run state pays nothing again and awaits the t
   const carried = await withWorkers(provider, async () => {
     const handle = await start({ ...INPUT, prompts: ['a', 'b', 'c'] });
     await waitFor(() => provider.creates.length === 1);
-    await handle.signal('taskFinished', { ...provider.outcome(1), segment: 1, attempt: 1 });
+    await callBack(handle, provider, 1, { segment: 1, attempt: 1 });
     await waitFor(() => provider.creates.length === 2);
     await handle.cancel();
     return handle.query(progressQuery);

@@ -3,9 +3,7 @@
  * time-skipping environment against a scripted provider: a cancel while an adopted task is awaited, a
  * resume of a chain cancelled while the never-pay-twice guard held it, a redo while the segment is archived.
  */
-import { ApplicationFailure } from '@temporalio/common';
 import { type ChainProgress } from '../src/chain/progress';
-import { FailureTypes } from '../src/chain/failure-types';
 import { redoUpdate, resumeUpdate } from '../src/workflows/messages';
 import { resumeClosedChain } from '../src/client';
 import {
@@ -18,23 +16,13 @@ import {
   waitFor,
   waitForProgress,
   withWorkers,
+  ambiguousCreate,
 } from './support/scripted-chain';
 
 jest.setTimeout(120_000);
 useTimeSkippingEnv();
 
 const FAST = { ...INPUT, options: { ...INPUT.options, pollIntervalMs: 10 } };
-
-/** Create number `which` answers 500 after its task was made: an ambiguous create (callbacks on). */
-const ambiguousCreate = (which: number) => (n: number) => {
-  if (n !== which) return;
-  throw ApplicationFailure.create({
-    type: FailureTypes.AmbiguousCreate,
-    message: 'HTTP 500 after the create was sent',
-    nonRetryable: true,
-    details: [{ callbacks: true }],
-  });
-};
 
 test("cancel while an adopted task is awaited: the task stays the segment's, paid once; a resume awaits it", async () => {
   // R5 (seed 383878): the runbook adopted a lost create's task, the chain was cancelled while awaiting it;

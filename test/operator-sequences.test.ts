@@ -4,8 +4,6 @@
  * whose input would be refused, and a redo whose new create can never be taken for a discarded one.
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import { FailureTypes } from '../src/chain/failure-types';
 import { type SegmentState } from '../src/chain/progress';
 import {
   appendUpdate,
@@ -27,6 +25,7 @@ import {
   waitFor,
   waitForProgress,
   withWorkers,
+  lostAnswer,
 } from './support/scripted-chain';
 
 jest.setTimeout(120_000);
@@ -113,12 +112,7 @@ test('after a redo a segment creates under a new attempt number: an old callback
     const { segment } = provider.creates[n - 1]!.input;
     if (segment !== 2 || provider.creates.filter((c) => c.input.segment === 2).length < 2) return;
     redoCreate = n; // the redo's create of segment 2 makes a task, but its answer is lost
-    throw ApplicationFailure.create({
-      type: FailureTypes.AmbiguousCreate,
-      message: 'HTTP 500 after the create was sent',
-      nonRetryable: true,
-      details: [{ callbacks: true }],
-    });
+    throw lostAnswer('HTTP 500 after the create was sent');
   };
   const input = { ...FAST, options: { ...FAST.options, callbackGraceMs: 2_000 } };
   const { guarded, result } = await withWorkers(provider, async () => {
@@ -172,12 +166,9 @@ function slowSecondSegment(end: 'answers' | 'ambiguous') {
       await held;
       const made = await activities.submitExtension(input); // the provider makes (and charges) the task
       if (end === 'answers') return made;
-      throw ApplicationFailure.create({
-        type: FailureTypes.AmbiguousCreate,
-        message: 'the create may have made a paid task whose id we do not have: HTTP 502 after sending',
-        nonRetryable: true,
-        details: [{ callbacks: true }],
-      });
+      throw lostAnswer(
+        'the create may have made a paid task whose id we do not have: HTTP 502 after sending',
+      );
     },
   });
   return { provider, release, entered: () => entered };

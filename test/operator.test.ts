@@ -4,9 +4,7 @@
  * state of an earlier one.
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { type ChainProgress } from '../src/chain/progress';
-import { FailureTypes } from '../src/chain/failure-types';
 import {
   appendUpdate,
   pauseUpdate,
@@ -25,6 +23,7 @@ import {
   waitFor,
   waitForProgress,
   withWorkers,
+  ambiguousCreate,
 } from './support/scripted-chain';
 
 jest.setTimeout(120_000);
@@ -319,15 +318,7 @@ test('an append while the chain is stitching sends it back to work, then it deli
 
 test('resume --adopt-task awaits the task an operator found instead of paying again; a wrong one pauses', async () => {
   const provider = new ScriptedProvider();
-  provider.onCreate = (n) => {
-    if (n === 2)
-      throw ApplicationFailure.create({
-        type: FailureTypes.AmbiguousCreate,
-        message: 'reset after send',
-        nonRetryable: true,
-        details: [{ callbacks: true }],
-      });
-  };
+  provider.onCreate = ambiguousCreate(2, 'reset after send');
   const input = { ...FAST, options: { ...FAST.options, callbackGraceMs: 1_000 } };
   const { wrong, refused, result } = await withWorkers(provider, async () => {
     const handle = await start(input);

@@ -19,6 +19,7 @@ import {
   waitFor,
   waitForProgress,
   withWorkers,
+  ambiguousCreate,
 } from './support/scripted-chain';
 
 jest.setTimeout(120_000);
@@ -169,15 +170,7 @@ test('429 is retried after its Retry-After', async () => {
 test('an ambiguous create adopts the task its callback names, and pays nothing more', async () => {
   const provider = new ScriptedProvider();
   provider.pollNeverFinishes = true;
-  provider.onCreate = (n) => {
-    if (n === 1)
-      throw ApplicationFailure.create({
-        type: FailureTypes.AmbiguousCreate,
-        message: 'timeout after send',
-        nonRetryable: true,
-        details: [{ callbacks: true }],
-      });
-  };
+  provider.onCreate = ambiguousCreate(1);
   const result = await withWorkers(provider, async () => {
     const handle = await start({ ...INPUT, prompts: ['a'] });
     await waitFor(() => provider.creates.length >= 1);
@@ -226,15 +219,7 @@ test('a callback is a hint: the chain reads the task at once and takes what the 
 
 test('an ambiguous create does not adopt a task its callback names until a read confirms it', async () => {
   const provider = new ScriptedProvider();
-  provider.onCreate = (n) => {
-    if (n === 1)
-      throw ApplicationFailure.create({
-        type: FailureTypes.AmbiguousCreate,
-        message: 'timeout after send',
-        nonRetryable: true,
-        details: [{ callbacks: true }],
-      });
-  };
+  provider.onCreate = ambiguousCreate(1);
   const paused = await withWorkers(provider, async () => {
     const handle = await start({ ...INPUT, prompts: ['a'] });
     await waitFor(() => provider.creates.length >= 1);
@@ -264,15 +249,7 @@ test("a cancel while a lost create's callback is being confirmed keeps the task,
     reading = true;
     await held;
   };
-  provider.onCreate = (n) => {
-    if (n === 1)
-      throw ApplicationFailure.create({
-        type: FailureTypes.AmbiguousCreate,
-        message: 'timeout after send',
-        nonRetryable: true,
-        details: [{ callbacks: true }],
-      });
-  };
+  provider.onCreate = ambiguousCreate(1);
   const { cancelled, result } = await withWorkers(provider, async () => {
     const handle = await start({ ...INPUT, prompts: ['a'] });
     await waitFor(() => provider.creates.length >= 1);

@@ -257,3 +257,17 @@ function quietLogger() {
   const noop = () => undefined;
   return { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
 }
+
+/** A create's failure when its answer was lost after it was sent (callbacks on): an ambiguous create. */
+export const lostAnswer = (message = 'timeout after send') =>
+  ApplicationFailure.create({
+    type: FailureTypes.AmbiguousCreate,
+    message,
+    nonRetryable: true,
+    details: [{ callbacks: true }],
+  });
+
+/** `onCreate` for a provider whose create number `which` makes its task but loses the answer. */
+export const ambiguousCreate = (which: number, message?: string) => (n: number) => {
+  if (n === which) throw lostAnswer(message);
+};

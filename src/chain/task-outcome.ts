@@ -1,4 +1,4 @@
-/** What the provider said about a finished task: from a poll, or from a callback after re-fetching it. */
+/** What the provider said about a finished task: from the chain's read (a poll, or one a callback led to). */
 export interface TaskOutcome {
   taskId: string;
   state: 'success' | 'fail';

@@ -7,14 +7,11 @@ import { existsSync, mkdtempSync, promises as fs, readdirSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
-import { createDeliverableActivities } from '../src/activities/deliverable';
 import { printStack } from '../src/cli/dev';
 import type { LocalStack } from '../src/cli/local-stack';
 import { closeServer, listen } from '../src/http/json-server';
 import { renderClip } from '../src/simulator/media';
-import { LocalFolderStorage } from '../src/media/storage';
+import { deliverablesIn, quietActivityEnv } from './support/deliverables';
 
 jest.setTimeout(120_000);
 
@@ -31,14 +28,8 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-const activitiesIn = (root: string) =>
-  createDeliverableActivities({
-    storage: new LocalFolderStorage(root),
-    mediaHosts: new Set([host]),
-    maxBytes: 50_000_000,
-    downloadTimeoutMs: 5_000,
-  });
-const quietEnv = () => new MockActivityEnvironment({}, { logger: new DefaultLogger('ERROR') });
+const activitiesIn = (root: string) => deliverablesIn(root, host);
+const quietEnv = quietActivityEnv;
 
 describe('credentials in a provider URL', () => {
   test.each([

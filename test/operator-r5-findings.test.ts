@@ -45,10 +45,7 @@ test("cancel while an adopted task is awaited: the task stays the segment's, pai
   });
   expect(cancelled.segments[0]).toMatchObject({ state: 'generating', taskId: 'task-1', adopted: true });
   expect(cancelled.creditsSpent).toBe(12);
-  expect(result.state).toBe('completed');
-  expect(provider.creates.map((c) => c.input.segment)).toEqual([1, 2, 3]); // segment 1 paid once
-  expect(result.segments.map((s) => s.taskId)).toEqual(['task-1', 'task-2', 'task-3']);
-  expect(result.creditsSpent).toBe(36);
+  expectEachSegmentPaidOnce(result, provider);
 });
 
 test('resume of a chain cancelled while the never-pay-twice guard held it starts paused by the guard', async () => {
@@ -71,10 +68,7 @@ test('resume of a chain cancelled while the never-pay-twice guard held it starts
     return { resumed, result: await waitForProgress(handle, (p) => p.state !== 'running') };
   });
   expect(resumed).toMatchObject({ state: 'paused', paused: { by: 'never-pay-twice guard' } });
-  expect(result.state).toBe('completed');
-  expect(provider.creates.map((c) => c.input.segment)).toEqual([1, 2, 3]); // segment 1 paid once
-  expect(result.segments.map((s) => s.taskId)).toEqual(['task-1', 'task-2', 'task-3']);
-  expect(result.creditsSpent).toBe(36);
+  expectEachSegmentPaidOnce(result, provider);
 });
 
 test('a redo while the segment is being archived: the redone segment is archived too, then delivered', async () => {
@@ -143,3 +137,11 @@ test("a redo never discards a create the never-pay-twice guard holds: that task'
   ]);
   expect(result.creditsSpent).toBe(36);
 });
+
+/** The three-segment chain completed with one create per segment, the lost create's task among them. */
+function expectEachSegmentPaidOnce(result: ChainProgress, provider: ScriptedProvider): void {
+  expect(result.state).toBe('completed');
+  expect(provider.creates.map((c) => c.input.segment)).toEqual([1, 2, 3]); // segment 1 paid once
+  expect(result.segments.map((s) => s.taskId)).toEqual(['task-1', 'task-2', 'task-3']);
+  expect(result.creditsSpent).toBe(36);
+}

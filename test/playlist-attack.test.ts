@@ -10,17 +10,15 @@ import { existsSync, mkdtempSync, promises as fs, readdirSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
-import { createDeliverableActivities } from '../src/activities/deliverable';
 import { closeServer, listen } from '../src/http/json-server';
 import { downloadToStorage } from '../src/media/download';
 import { ffmpeg } from '../src/media/ffmpeg';
 import { probeVideo } from '../src/media/probe';
 import { concatCopy, stitch } from '../src/media/stitch';
 import { renderClip } from '../src/simulator/media';
-import { LocalFolderStorage } from '../src/media/storage';
 import { colourDistance, pixelAt } from './support/frames';
+import { LocalFolderStorage } from '../src/media/storage';
+import { deliverablesIn, quietActivityEnv } from './support/deliverables';
 
 jest.setTimeout(120_000);
 
@@ -85,13 +83,8 @@ test('the attack is real: ffmpeg left to guess reads the local file behind the p
 
 test('the archive step refuses a playlist served as x.mp4 by an allowed host, and keeps nothing', async () => {
   const root = mkdtempSync(path.join(os.tmpdir(), 'long-video-attack-out-'));
-  const activities = createDeliverableActivities({
-    storage: new LocalFolderStorage(root),
-    mediaHosts: new Set([new URL(base).host]),
-    maxBytes: 50_000_000,
-    downloadTimeoutMs: 5_000,
-  });
-  const env = new MockActivityEnvironment({}, { logger: new DefaultLogger('ERROR') });
+  const activities = deliverablesIn(root, new URL(base).host);
+  const env = quietActivityEnv();
   const input = {
     workflowId: 'wf',
     index: 3,

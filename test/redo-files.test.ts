@@ -8,13 +8,11 @@ import { mkdtempSync, promises as fs, readdirSync, writeFileSync } from 'node:fs
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
-import { createDeliverableActivities, segmentFileName } from '../src/activities/deliverable';
+import { segmentFileName } from '../src/activities/deliverable';
 import { closeServer, listen } from '../src/http/json-server';
 import { probeVideo } from '../src/media/probe';
 import { renderClip } from '../src/simulator/media';
-import { LocalFolderStorage } from '../src/media/storage';
+import { deliverablesIn, quietActivityEnv } from './support/deliverables';
 
 jest.setTimeout(120_000);
 
@@ -57,13 +55,8 @@ afterAll(async () => {
 
 test('a redo: the discarded segments files go, the preview is the chain as it now is', async () => {
   const root = path.join(dir, 'out');
-  const activities = createDeliverableActivities({
-    storage: new LocalFolderStorage(root),
-    mediaHosts: new Set([new URL(base).host]),
-    maxBytes: 50_000_000,
-    downloadTimeoutMs: 5_000,
-  });
-  const env = new MockActivityEnvironment({}, { logger: new DefaultLogger('ERROR') });
+  const activities = deliverablesIn(root, new URL(base).host);
+  const env = quietActivityEnv();
   const archive = async (index: number, taskId: string, clip: string, previewFiles: string[]) =>
     (await env.run(activities.archiveSegment, {
       workflowId: 'wf',

@@ -8,6 +8,22 @@
 import { ASPECT_RATIOS, DURATIONS, MAX_PROMPT_LENGTH, QUALITIES } from './contract';
 import type { ResolvedInput } from './input';
 import { DEFAULT_PRICES } from './prices';
+import {
+  type Issue,
+  type Reader,
+  aborted,
+  bool,
+  int,
+  isObject,
+  list,
+  num,
+  object,
+  oneOf,
+  optional,
+  refined,
+  str,
+  withDefault,
+} from './readers';
 
 /** The most segments a chain may have: every run carries them all in its input. */
 export const MAX_SEGMENTS = 1000;
@@ -19,175 +35,10 @@ export class InvalidChainInput extends Error {
   }
 }
 
-/** One problem, as zod reports it; `continue: true` lets the checks after it run (zod's abort rules). */
-interface Issue {
-  path: PropertyKey[];
-  message: string;
-  continue?: boolean;
-}
-/** Reads one value: its result (defaults applied, unknown keys dropped) and its problems, pushed. */
-type Reader = (value: unknown, issues: Issue[]) => unknown;
-/** An object's field: `optional` ones may be absent (and then stay absent from the result). */
-type Field = Reader & { optional?: true };
-
-const aborted = (issues: Issue[]) => issues.some((i) => i.continue !== true);
-
-function typeName(value: unknown): string {
-  if (typeof value === 'number') return Number.isFinite(value) ? 'number' : String(value); // NaN, Infinity
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  if (typeof value === 'object') {
-    const proto: unknown = Object.getPrototypeOf(value);
-    const ctor =
-      'constructor' in value ? (value as { constructor?: { name?: string } }).constructor : undefined;
-    if (proto !== Object.prototype && ctor) return String(ctor.name);
-  }
-  return typeof value;
-}
-const wrongType = (expected: string, value: unknown): Issue => ({
-  path: [],
-  message: `Invalid input: expected ${expected}, received ${typeName(value)}`,
-});
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function num(rules: { int?: boolean; min?: number; max?: number } = {}): Reader {
-  return (v, issues) => {
-    if (typeof v !== 'number' || !Number.isFinite(v)) return void issues.push(wrongType('number', v));
-    if (rules.int && !Number.isInteger(v)) {
-      return void issues.push({ ...wrongType('int', v), continue: false });
-    }
-    if (rules.int && !Number.isSafeInteger(v)) {
-      const [rel, bound] = v > 0 ? ['big', '<=9007199254740991'] : ['small', '>=-9007199254740991'];
-      issues.push({ path: [], message: `Too ${rel}: expected int to be ${bound}`, continue: true });
-    }
-    if (rules.min !== undefined && v < rules.min) {
-      issues.push({ path: [], message: `Too small: expected number to be >=${rules.min}`, continue: true });
-    }
-    if (rules.max !== undefined && v > rules.max) {
-      issues.push({ path: [], message: `Too big: expected number to be <=${rules.max}`, continue: true });
-    }
-    return v;
-  };
-}
-const int = (min?: number, max?: number) => num({ int: true, min, max });
-
-/**
- * zod's length rules: checked on anything that has a length (even a string given for a list), a string's
- * length counted in code points, a custom message for a list's minimum.
- */
-function lengthRules(v: unknown, issues: Issue[], min?: [number, string?], max?: number): void {
-  if (v === undefined || v === null || (v as { length?: unknown }).length === undefined) return;
-  if (issues.some((i) => i.continue === false)) return;
-  const origin = Array.isArray(v) ? 'array' : typeof v === 'string' ? 'string' : 'unknown';
-  const length = typeof v === 'string' ? [...v].length : (v as { length: unknown }).length;
-  const has = origin === 'unknown' ? 'to be ' : 'to have ';
-  const unit = origin === 'array' ? ' items' : origin === 'string' ? ' characters' : '';
-  if (min && !((length as number) >= min[0])) {
-    const message = min[1] ?? `Too small: expected ${origin} ${has}>=${min[0]}${unit}`;
-    issues.push({ path: [], message, continue: true });
-  }
-  if (max !== undefined && !((length as number) <= max)) {
-    issues.push({ path: [], message: `Too big: expected ${origin} ${has}<=${max}${unit}`, continue: true });
-  }
-}
-
-function str(max?: number): Reader {
-  return (v, issues) => {
-    if (typeof v !== 'string') issues.push(wrongType('string', v));
-    lengthRules(v, issues, undefined, max);
-    return v;
-  };
-}
-const bool: Reader = (v, issues) => (typeof v === 'boolean' ? v : void issues.push(wrongType('boolean', v)));
-
-function oneOf(values: readonly unknown[]): Reader {
-  const message = `Invalid option: expected one of ${values.map((x) => `"${String(x)}"`).join('|')}`;
-  return (v, issues) => (values.includes(v) ? v : void issues.push({ path: [], message }));
-}
-
-function refined(base: Reader, rules: Array<[(v: string) => boolean, string]>): Reader {
-  return (v, issues) => {
-    const start = issues.length;
-    base(v, issues);
-    if (issues.length > start) return undefined;
-    for (const [ok, message] of rules)
-      if (!ok(v as string)) issues.push({ path: [], message, continue: true });
-    return v;
-  };
-}
-
 const duration: Reader = (v, issues) =>
   (DURATIONS as readonly unknown[]).includes(v)
     ? v
     : void issues.push({ path: [], message: 'duration must be 5 or 10 (seconds)' });
-
-function prefixed(key: PropertyKey, from: Issue[], to: Issue[]): void {
-  for (const issue of from) to.push({ ...issue, path: [key, ...issue.path] });
-}
-
-function list(element: Reader, min?: [number, string?], max?: number): Reader {
-  return (v, issues) => {
-    if (!Array.isArray(v)) {
-      issues.push(wrongType('array', v));
-      return void lengthRules(v, issues, min, max);
-    }
-    // An oversized list fails on its size alone, before any element is read.
-    if (max !== undefined && v.length > max) {
-      return void issues.push({
-        path: [],
-        message: `Too big: expected array to have <=${max} items`,
-        continue: false,
-      });
-    }
-    const out: unknown[] = [];
-    v.forEach((item, i) => {
-      const own: Issue[] = [];
-      out[i] = element(item, own);
-      prefixed(i, own, issues);
-    });
-    lengthRules(v, issues, min, max);
-    return out;
-  };
-}
-
-const optional = (read: Reader): Field =>
-  Object.assign((v: unknown, i: Issue[]) => (v === undefined ? undefined : read(v, i)), {
-    optional: true as const,
-  });
-const withDefault =
-  (read: Reader, fallback: () => unknown): Reader =>
-  (v, issues) =>
-    v === undefined ? fallback() : read(v, issues);
-
-/** An object of known fields, in their order; `strict` refuses other keys, else they are dropped. */
-function object(shape: Record<string, Field>, strict = false): Reader {
-  return (v, issues) => {
-    if (!isObject(v)) return void issues.push(wrongType('object', v));
-    const out: Record<string, unknown> = {};
-    for (const [key, read] of Object.entries(shape)) {
-      const present = key in v;
-      if (!present && read.optional) continue;
-      const own: Issue[] = [];
-      const value = read(v[key], own);
-      prefixed(key, own, issues);
-      if (value !== undefined || present) out[key] = value;
-    }
-    if (strict) {
-      const unknown: string[] = [];
-      for (const key in v) if (!Object.prototype.hasOwnProperty.call(shape, key)) unknown.push(key);
-      if (unknown.length > 0) {
-        const keys = unknown.map((k) => `"${k}"`).join(', ');
-        issues.push({
-          path: [],
-          message: `Unrecognized key${unknown.length > 1 ? 's' : ''}: ${keys}`,
-          continue: true,
-        });
-      }
-    }
-    return out;
-  };
-}
 
 /**
  * The readers of a chain's input, made for each check and dropped after it: kept at module level they would

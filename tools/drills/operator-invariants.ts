@@ -93,8 +93,11 @@ export async function judgeChain(
   // not know that create's task yet (its segment stays `submitting`, for a resume to look for).
   let unansweredAtCancel = 0;
   const reported = rec.end?.creditsSpent;
-  if (reported === undefined) violations.push('no progress could be read at the end');
-  else if (reported !== total) {
+  if (reported === undefined) {
+    violations.push(
+      `no progress could be read at the end${rec.unreadable ? `: ${rec.unreadable.slice(0, 300)}` : ''}`,
+    );
+  } else if (reported !== total) {
     // Creates whose answer never came: a segment left `submitting`, or the one the guard paused for.
     const guard = rec.end!.paused?.by === 'never-pay-twice guard' ? 1 : 0;
     const unanswered = rec.end!.segments.filter((s) => s.state === 'submitting').length + guard;

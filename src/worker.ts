@@ -58,6 +58,8 @@ export async function startWorkers(config: Config): Promise<RunningWorkers> {
   const workflows = await Worker.create({
     ...common,
     taskQueue: WORKFLOW_TASK_QUEUE,
+    // Unset, the SDK sizes the cache from the heap limit (about 2,300 chains with Node's default heap).
+    ...(config.WORKER_CACHED_CHAINS === undefined ? {} : { maxCachedWorkflows: config.WORKER_CACHED_CHAINS }),
     activities: createDeliverableActivities({
       storage: new LocalFolderStorage(config.OUTPUT_DIR),
       mediaHosts: mediaHosts(config),

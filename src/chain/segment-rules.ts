@@ -2,7 +2,10 @@
  * What happens to a segment when its work is kept or thrown away: shared by the chain workflow (a redo, a
  * create that made nothing) and the client (the new run of a closed chain). Pure: no I/O, no Temporal.
  */
-import type { SegmentState } from './progress';
+import type { AttemptRecord, SegmentState } from './progress';
+
+/** Past attempts kept per segment: enough to see a pattern, bounded for a segment retried for days. */
+const PAST_ATTEMPTS_KEPT = 20;
 
 /** A segment nothing was tried for yet. */
 export function pendingSegment(index: number, prompt: string): SegmentState {
@@ -43,4 +46,41 @@ export function backToPending(
  */
 export function segmentForNewRun(s: SegmentState): SegmentState {
   return keepsPaidWork(s) ? { ...s, failures: 0 } : backToPending(s, { keepLastError: true });
+}
+
+/** Add `record` (an attempt of the segment's that ended, at `at`) to the segment's past attempts, in place. */
+export function recordAttempt(
+  segment: SegmentState,
+  record: Omit<AttemptRecord, 'attempt' | 'at'>,
+  at: string,
+): void {
+  const entry: AttemptRecord = { attempt: segment.attempts, ...record, at };
+  for (const key of ['taskId', 'kind'] as const) if (entry[key] === undefined) delete entry[key];
+  segment.pastAttempts = [...(segment.pastAttempts ?? []), entry].slice(-PAST_ATTEMPTS_KEPT);
+}
+
+/**
+ * Segments `from`..end forgotten (to be generated again), optionally with a new prompt for `from`, in
+ * place. With `keepAttempts`, each keeps counting its attempts (and keeps its past ones, the discarded
+ * task among them): an attempt number names a create's callback URL, so it must never be used twice.
+ */
+export function redoSegments(
+  segments: SegmentState[],
+  from: number,
+  { prompt, keepAttempts, at }: { prompt?: string; keepAttempts: boolean; at: string },
+): void {
+  for (const s of segments.slice(from - 1)) {
+    const newPrompt = s.index === from && prompt ? prompt : undefined;
+    if (keepAttempts && s.attempts > 0) {
+      if (s.taskId) recordAttempt(s, { taskId: s.taskId, reason: `discarded by a redo from ${from}` }, at);
+      segments[s.index - 1] = backToPending(s, { prompt: newPrompt });
+    } else {
+      segments[s.index - 1] = pendingSegment(s.index, newPrompt ?? s.prompt);
+    }
+  }
+}
+
+/** `prompts` added to the end of `segments` as pending segments, in place. */
+export function appendSegments(segments: SegmentState[], prompts: string[]): void {
+  for (const prompt of prompts) segments.push(pendingSegment(segments.length + 1, prompt));
 }

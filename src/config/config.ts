@@ -43,6 +43,8 @@ export const Settings = z
     PROVIDER_CONCURRENCY: int(1).default(20),
     POLL_INTERVAL_MS: int(10).default(6_000),
     WORKER_SHUTDOWN_GRACE_MS: int(0).default(10_000),
+    /** Chains kept in memory between their workflow tasks (the SDK's maxCachedWorkflows); others replay. */
+    WORKER_CACHED_CHAINS: int(0).optional(),
     /** Where each chain's files go (one folder per workflow id). */
     OUTPUT_DIR: z.string().min(1).default('.data/output'),
     /** Hosts segment files may be downloaded from, besides the provider's own (comma-separated). */

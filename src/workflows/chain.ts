@@ -14,13 +14,10 @@ import type {
 } from '../chain/progress';
 import type { ChainCarry, ResolvedInput } from '../chain/input';
 import type { TaskOutcome } from '../chain/task-outcome';
-import { backToPending, pendingSegment } from '../chain/segment-rules';
+import { appendSegments, pendingSegment, recordAttempt, redoSegments } from '../chain/segment-rules';
 import { WebUiView } from './web-ui';
 
 const now = () => new Date().toISOString(); // the workflow clock: deterministic under replay
-
-/** Past attempts kept per segment: enough to see a pattern, bounded for a segment retried for days. */
-const PAST_ATTEMPTS_KEPT = 20;
 
 export class Chain {
   readonly segments: SegmentState[];
@@ -163,9 +160,7 @@ export class Chain {
   }
 
   private recordAttempt(segment: SegmentState, record: Omit<AttemptRecord, 'attempt' | 'at'>): void {
-    const entry: AttemptRecord = { attempt: segment.attempts, ...record, at: now() };
-    for (const key of ['taskId', 'kind'] as const) if (entry[key] === undefined) delete entry[key];
-    segment.pastAttempts = [...(segment.pastAttempts ?? []), entry].slice(-PAST_ATTEMPTS_KEPT);
+    recordAttempt(segment, record, now());
   }
 
   pause(reason: string, by: string): void {
@@ -185,20 +180,12 @@ export class Chain {
    * among them): an attempt number names a create's callback URL, so it must never be used twice.
    */
   redo(from: number, prompt?: string, keepAttempts = false): void {
-    for (const s of this.segments.slice(from - 1)) {
-      const newPrompt = s.index === from && prompt ? prompt : undefined;
-      if (keepAttempts && s.attempts > 0) {
-        if (s.taskId) this.recordAttempt(s, { taskId: s.taskId, reason: `discarded by a redo from ${from}` });
-        this.segments[s.index - 1] = backToPending(s, { prompt: newPrompt });
-      } else {
-        this.segments[s.index - 1] = pendingSegment(s.index, newPrompt ?? s.prompt);
-      }
-    }
+    redoSegments(this.segments, from, { prompt, keepAttempts, at: now() });
     this.publish();
   }
 
   append(prompts: string[]): void {
-    for (const prompt of prompts) this.segments.push(pendingSegment(this.segments.length + 1, prompt));
+    appendSegments(this.segments, prompts);
     this.publish();
   }
 

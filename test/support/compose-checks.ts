@@ -52,7 +52,10 @@ const COMPOSE_ONLY_KEYS = new Set([
   'TEMPORAL_UI_PORT',
   'NAMESPACE_RETENTION',
   'SIMULATOR_TIME_SCALE',
+  'WORKER_NODE_OPTIONS',
 ]);
+/** Read by Node itself, not by our Config. */
+const NODE_KEYS = new Set(['NODE_OPTIONS']);
 /** What a production `.env` must set (the `${KEY:?}` of the compose file). */
 const PRODUCTION_ENV: Env = {
   RUNWAY_API_KEY: 'rk-production',
@@ -125,7 +128,7 @@ export const CHECKS: Record<string, (s: Stack) => string[]> = {
     ourServices(s).flatMap(([name, svc]) => {
       const env = environmentOf(svc, PRODUCTION_ENV);
       const unknown = Object.keys(env)
-        .filter((k) => !CONFIG_KEYS.has(k))
+        .filter((k) => !CONFIG_KEYS.has(k) && !NODE_KEYS.has(k))
         .map((k) => `${name}: environment key ${k} is not in the Config schema`);
       const invalid = (() => {
         try {

@@ -14,22 +14,22 @@ import { workerLogger } from '../../src/temporal/logging';
 import { formatTable } from '../drills/table';
 import { type GoodputResult, measureGoodput } from './goodput';
 import { type HandoffSpec, MODES, type ModeResult, measureMode } from './handoff';
-import { type ScaleResult, measureScale } from './scale';
+import { BOUNDED, type ScaleResult, type ScaleRun, describeBounded, measureScale } from './scale';
 
 interface BenchSize {
   handoff: HandoffSpec;
-  scale: { chains: number[]; segments: number; timeScale: number };
+  scale: { runs: ScaleRun[]; segments: number; timeScale: number };
   goodput: { limit: number; chains: number; segments: number; timeScale: number };
 }
 
 const FULL: BenchSize = {
   handoff: { chains: 10, segments: 11, timeScale: 0.05, examplePollSeconds: 10 },
-  scale: { chains: [100, 1000], segments: 5, timeScale: 0.05 },
+  scale: { runs: [{ chains: 100 }, { chains: 1000 }, { chains: 1000, ...BOUNDED }], segments: 5, timeScale: 0.05 },
   goodput: { limit: 5, chains: 60, segments: 6, timeScale: 0.02 },
 };
 const QUICK: BenchSize = {
   handoff: { chains: 5, segments: 6, timeScale: 0.02, examplePollSeconds: 10 },
-  scale: { chains: [100], segments: 5, timeScale: 0.02 },
+  scale: { runs: [{ chains: 100 }, { chains: 100, ...BOUNDED }], segments: 5, timeScale: 0.02 },
   goodput: { limit: 5, chains: 20, segments: 4, timeScale: 0.02 },
 };
 
@@ -57,9 +57,9 @@ async function main(): Promise<void> {
   }
   const scale: ScaleResult[] = [];
   if (wants('P3')) {
-    for (const chains of size.scale.chains) {
-      log(`P3: ${chains} chains × ${size.scale.segments} segments on one worker…`);
-      scale.push(await measureScale(chains, size.scale.segments, size.scale.timeScale));
+    for (const run of size.scale.runs) {
+      log(`P3: ${run.chains} chains × ${size.scale.segments} segments on one ${run.label ?? 'default'} worker…`);
+      scale.push(await measureScale(run, size.scale.segments, size.scale.timeScale));
     }
   }
   let goodput: GoodputResult | undefined;
@@ -122,6 +122,7 @@ async function main(): Promise<void> {
     console.log(
       formatTable(
         [
+          'worker',
           'chains',
           'ok',
           'segments/s',
@@ -132,6 +133,7 @@ async function main(): Promise<void> {
           'cores w/srv/bench',
         ],
         scale.map((s) => [
+          s.worker,
           s.chains,
           s.completed,
           s.segmentsPerSecond,
@@ -143,7 +145,8 @@ async function main(): Promise<void> {
         ]),
       ),
     );
-    for (const s of scale) console.log(`  ${s.chains} chains: ceiling ${s.ceiling}`);
+    for (const s of scale) console.log(`  ${s.chains} chains, ${s.worker} worker: ceiling ${s.ceiling}`);
+    console.log(`  bounded: ${describeBounded()}`);
   }
   if (goodput) {
     console.log(`\nP4 rate-limit goodput`);

@@ -13,7 +13,37 @@ import { awaitFleet, startFleet } from '../lab/fleet-chains';
 import { type ProcessUsage, processUsage } from '../lab/worker-process';
 import { percentile } from '../drills/table';
 
+/** One P3 run: how many chains, on a worker started with which extra environment. */
+export interface ScaleRun {
+  chains: number;
+  label?: string;
+  workerEnv?: Record<string, string>;
+}
+
+/**
+ * The worker README's "Memory" section recommends for 1,000 chains in 400 MB: a small V8 heap makes
+ * garbage collection prompt (Node sizes the heap from the machine, 4 GB here, and collects lazily), a
+ * cache set apart from it keeps every chain in memory (the SDK would size the cache from the heap), and
+ * two malloc arenas keep the core's threads from holding freed memory.
+ */
+export const BOUNDED = {
+  label: 'bounded',
+  workerEnv: {
+    NODE_OPTIONS: '--max-old-space-size=160 --max-semi-space-size=4',
+    MALLOC_ARENA_MAX: '2',
+    WORKER_CACHED_CHAINS: '1000',
+  },
+} satisfies Omit<ScaleRun, 'chains'>;
+
+export function describeBounded(): string {
+  return Object.entries(BOUNDED.workerEnv)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(' ');
+}
+
 export interface ScaleResult {
+  /** Which worker: `default`, or the label of the environment it was started with. */
+  worker: string;
   chains: number;
   segments: number;
   completed: number;
@@ -30,7 +60,7 @@ export interface ScaleResult {
 const EventType = temporal.api.enums.v1.EventType;
 
 export async function measureScale(
-  chains: number,
+  { chains, label = 'default', workerEnv = {} }: ScaleRun,
   segments: number,
   timeScale: number,
 ): Promise<ScaleResult> {
@@ -41,6 +71,7 @@ export async function measureScale(
       PROVIDER_RATE_LIMIT_PER_SECOND: '5000',
       PROVIDER_READS_PER_SECOND: '5000',
       PROVIDER_CONCURRENCY: '200',
+      ...workerEnv,
     },
   });
   try {
@@ -76,6 +107,7 @@ export async function measureScale(
     const completed = results.filter((r) => r.progress?.state === 'completed').length;
     const busiest = Object.entries(cores).sort((a, b) => b[1] - a[1])[0]!;
     return {
+      worker: label,
       chains,
       segments,
       completed,

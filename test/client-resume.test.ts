@@ -1,12 +1,12 @@
 /**
- * The client layer's resume of a closed chain (`resumeClosedChain`): its new run starts as `startChain`
+ * The client layer's resume of a closed chain (`startNextRun`): its new run starts as `startChain`
  * starts a chain (Web UI summary and details, search attributes), and the last run's input is decoded
  * with the client's own data converter, so that a client and workers with a payload codec resume too.
  */
 import { Client } from '@temporalio/client';
 import { type Payload, type PayloadCodec, defaultPayloadConverter } from '@temporalio/common';
 import { parseLongVideoInput } from '../src/chain/input';
-import { chainStartOptions, resumeClosedChain, startChain } from '../src/client';
+import { chainStartOptions, startNextRun, startChain } from '../src/client';
 import {
   INPUT,
   ScriptedProvider,
@@ -74,7 +74,7 @@ test('a closed chain resumed through a client with a payload codec: its new run 
       const first = await handle.describe();
       await handle.cancel();
       await waitForProgress(handle, (p) => p.state === 'cancelled');
-      await resumeClosedChain(client, id);
+      await startNextRun(client, id);
       const again = await handle.describe();
       const history = await handle.fetchHistory();
       const started = history.events![0]!.workflowExecutionStartedEventAttributes!;

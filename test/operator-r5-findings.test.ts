@@ -5,7 +5,7 @@
  */
 import { type ChainProgress } from '../src/chain/progress';
 import { redoUpdate, resumeUpdate } from '../src/workflows/messages';
-import { resumeClosedChain } from '../src/client';
+import { startNextRun } from '../src/client';
 import {
   INPUT,
   ScriptedProvider,
@@ -40,7 +40,7 @@ test("cancel while an adopted task is awaited: the task stays the segment's, pai
     await handle.cancel();
     const cancelled = await waitForProgress(handle, (p) => p.state === 'cancelled');
     provider.pollNeverFinishes = false;
-    await resumeClosedChain(env.client, handle.workflowId);
+    await startNextRun(env.client, handle.workflowId);
     return { cancelled, result: await waitForProgress(handle, (p) => p.state !== 'running') };
   });
   expect(cancelled.segments[0]).toMatchObject({ state: 'generating', taskId: 'task-1', adopted: true });
@@ -60,7 +60,7 @@ test('resume of a chain cancelled while the never-pay-twice guard held it starts
     await waitForProgress(handle, (p) => p.paused?.by === 'never-pay-twice guard');
     await handle.cancel();
     await waitForProgress(handle, (p) => p.state === 'cancelled');
-    const started = await resumeClosedChain(env.client, handle.workflowId);
+    const started = await startNextRun(env.client, handle.workflowId);
     expect(started).toMatchObject({ state: 'paused', paused: { by: 'never-pay-twice guard' } });
     const resumed = await waitForProgress(handle, (p) => p.run === 2);
     // The runbook: the lost create's task is on the dashboard.

@@ -13,7 +13,7 @@ import {
   resumeUpdate,
 } from '../src/workflows/messages';
 import { nextRunInput } from '../src/workflows/chain-inputs';
-import { resumeClosedChain } from '../src/client';
+import { startNextRun } from '../src/client';
 import {
   INPUT,
   ScriptedProvider,
@@ -183,7 +183,7 @@ test('cancel while a create is in flight: it finishes and is kept; resume awaits
     await cancelReachedCreate(handle); // the chain has asked the create to stop before it answers
     release();
     const cancelled = await waitForProgress(handle, (p) => p.state === 'cancelled');
-    await resumeClosedChain(env.client, handle.workflowId);
+    await startNextRun(env.client, handle.workflowId);
     const result = await waitForProgress(handle, (p) => p.state === 'completed');
     return { cancelled, result };
   });
@@ -203,7 +203,7 @@ test('a run that inherits a create whose answer never came waits for its callbac
     await cancelReachedCreate(handle); // the chain has asked the create to stop before it answers
     release();
     const cancelled = await waitForProgress(handle, (p) => p.state === 'cancelled');
-    await resumeClosedChain(env.client, handle.workflowId);
+    await startNextRun(env.client, handle.workflowId);
     // The provider's callback for that create (segment 2, attempt 1) reaches the new run.
     await callBack(handle, provider, 2, { segment: 2, attempt: 1 });
     const result = await waitForProgress(handle, (p) => p.state !== 'running');

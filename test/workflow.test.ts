@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
 import { type ChainProgress } from '../src/chain/progress';
 import { FailureTypes } from '../src/chain/failure-types';
-import { resumeClosedChain } from '../src/client';
+import { startNextRun } from '../src/client';
 import { progressQuery, resumeUpdate, taskFinishedSignal } from '../src/workflows/messages';
 import {
   INPUT,
@@ -259,7 +259,7 @@ test("a cancel while a lost create's callback is being confirmed keeps the task,
     const cancelled = await waitForProgress(handle, (p) => p.state === 'cancelled');
     release();
     provider.beforeOutcome = undefined;
-    await resumeClosedChain(env.client, handle.workflowId);
+    await startNextRun(env.client, handle.workflowId);
     return { cancelled, result: await waitForProgress(handle, (p) => p.state === 'completed') };
   });
   expect(cancelled.segments[0]).toMatchObject({ state: 'generating', taskId: 'task-1', adopted: true });

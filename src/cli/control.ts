@@ -73,7 +73,9 @@ export const redoCommand = () =>
     .summary('generate segments K..end again')
     .description(
       "Discards segments K..end and generates them again, continuing from segment K-1's task (K = 1 starts\n" +
-        'over). With --prompt, segment K gets a new prompt. Waits for a call in flight on those segments.',
+        'over). With --prompt, segment K gets a new prompt. Waits for a call in flight on those segments.\n' +
+        'A completed, cancelled or failed chain starts a new run (same id) that keeps segments 1..K-1 as they\n' +
+        'are and pays only for K..end; its new final.mp4 replaces the old one once it is made.',
     )
     .argument('<id>', 'the chain (workflow) id')
     .addOption(numberOption('--from <k>', 'the first segment to generate again (1 or more)'))
@@ -85,10 +87,16 @@ async function redo(id: string, values: { from?: number; prompt?: string }): Pro
   const from = values.from ?? NaN;
   if (!Number.isInteger(from) || from < 1)
     throw new UsageError('--from K: the first segment to generate again (1 or more)');
-  const p = await redoChain(await connect(), id, { by: operator(), from, prompt: values.prompt });
+  const { kind, progress: p } = await redoChain(await connect(), id, {
+    by: operator(),
+    from,
+    prompt: values.prompt,
+  });
   const base = from > 1 ? `from segment ${from - 1}'s task` : 'from scratch';
-  console.log(`${id}: segments ${from}..${p.segmentsTotal} will be generated again, ${base}`);
+  const where = kind === 'new-run' ? ' in a new run' : '';
+  console.log(`${id}: segments ${from}..${p.segmentsTotal} will be generated again${where}, ${base}`);
   if (values.prompt) console.log(`segment ${from} prompt: ${values.prompt}`);
+  if (kind === 'new-run') console.log(renderProgress(id, p));
   return 0;
 }
 
@@ -96,7 +104,9 @@ export const appendCommand = () =>
   newCommand('append')
     .summary('add segments to the end of a chain')
     .description(
-      'Adds segments to the end of a running or paused chain (--prompt TEXT ... or --prompts FILE).',
+      'Adds segments to the end of a chain (--prompt TEXT ... or --prompts FILE). A completed, cancelled or\n' +
+        'failed chain starts a new run (same id) that continues from its last segment and pays only for the\n' +
+        'new ones; its new final.mp4 replaces the old one once it is made.',
     )
     .argument('<id>', 'the chain (workflow) id')
     .addOption(repeatableOption('--prompt <text>', 'a prompt; repeat for each new segment, in order'))
@@ -109,7 +119,9 @@ async function append(id: string, values: { prompt?: string[]; prompts?: string 
   const prompts = values.prompts ? (await readStoryboard(values.prompts)).prompts : (values.prompt ?? []);
   if (prompts.length === 0)
     throw new UsageError('no prompts: give --prompt TEXT (repeatable) or --prompts FILE');
-  const p = await appendChain(await connect(), id, { by: operator(), prompts });
-  console.log(`${id}: appended ${prompts.length} segment(s); the chain now has ${p.segmentsTotal}`);
+  const { kind, progress: p } = await appendChain(await connect(), id, { by: operator(), prompts });
+  const where = kind === 'new-run' ? ' in a new run' : '';
+  console.log(`${id}: appended ${prompts.length} segment(s)${where}; the chain now has ${p.segmentsTotal}`);
+  if (kind === 'new-run') console.log(renderProgress(id, p));
   return 0;
 }

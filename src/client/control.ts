@@ -1,9 +1,15 @@
 /** Steering a chain: cancel, and the workflow's updates (pause, resume, redo, append); a new run of a closed chain. */
-import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  type Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import type { ChainProgress } from '../chain/progress';
 import { type LongVideoInput, parseLongVideoInput } from '../chain/input';
-import { segmentForNewRun } from '../chain/segment-rules';
+import type { SegmentState } from '../chain/progress';
+import { appendSegments, redoSegments, segmentForNewRun } from '../chain/segment-rules';
 import { longVideo } from '../workflows';
 import {
   type OperatorRequest,
@@ -34,20 +40,65 @@ export function pauseChain(client: Client, id: string, request: OperatorRequest 
   return update(id, () => handle.executeUpdate(pauseUpdate, { args: [request] }));
 }
 
-/** Discard segments `from`..end and generate them again (segment `from` with a new prompt, if given). */
-export function redoChain(
+/** What a redo or an append did: changed the running chain, or started a new run of a closed one. */
+export interface RevisionOutcome {
+  kind: 'updated' | 'new-run';
+  progress: ChainProgress;
+}
+
+/**
+ * Discard segments `from`..end and generate them again (segment `from` with a new prompt, if given). A
+ * running or paused chain does it in place; a completed, cancelled or failed one starts a new run with
+ * segments 1..from-1 as they are: only the segments generated again are paid for.
+ */
+export async function redoChain(
   client: Client,
   id: string,
   request: OperatorRequest & { from: number; prompt?: string },
-) {
+): Promise<RevisionOutcome> {
   const handle = client.workflow.getHandle(id);
-  return update(id, () => handle.executeUpdate(redoUpdate, { args: [request] }));
+  if (await isRunning(client, id))
+    return {
+      kind: 'updated',
+      progress: await update(id, () => handle.executeUpdate(redoUpdate, { args: [request] })),
+    };
+  const { from, prompt } = request;
+  const progress = await startNextRun(client, id, (segments) => {
+    if (!Number.isInteger(from) || from < 1 || from > segments.length)
+      throw new ChainRequestRefused(`--from must be a segment number between 1 and ${segments.length}`);
+    const unresolved = segments.find((s) => s.index >= from && s.state === 'submitting');
+    if (unresolved)
+      throw new ChainRequestRefused(
+        `segment ${unresolved.index}'s create never answered and may have made a paid task: resume ${id} ` +
+          'first so the chain finds out (or the never-pay-twice guard asks you), then redo',
+      );
+    redoSegments(segments, from, { prompt, keepAttempts: true, at: new Date().toISOString() });
+  });
+  return { kind: 'new-run', progress };
 }
 
-/** Add segments to the end of a running or paused chain. */
-export function appendChain(client: Client, id: string, request: OperatorRequest & { prompts: string[] }) {
+/**
+ * Add segments to the end of a chain: a running or paused one in place; a completed, cancelled or failed
+ * one starts a new run that continues from its last segment and pays only for the new ones.
+ */
+export async function appendChain(
+  client: Client,
+  id: string,
+  request: OperatorRequest & { prompts: string[] },
+): Promise<RevisionOutcome> {
   const handle = client.workflow.getHandle(id);
-  return update(id, () => handle.executeUpdate(appendUpdate, { args: [request] }));
+  if (await isRunning(client, id))
+    return {
+      kind: 'updated',
+      progress: await update(id, () => handle.executeUpdate(appendUpdate, { args: [request] })),
+    };
+  const progress = await startNextRun(client, id, (segments) => appendSegments(segments, request.prompts));
+  return { kind: 'new-run', progress };
+}
+
+async function isRunning(client: Client, id: string): Promise<boolean> {
+  const { status } = await knownChain(id, () => client.workflow.getHandle(id).describe());
+  return status.name === 'RUNNING';
 }
 
 /** Cancel a chain: no new paid calls; finished segments are kept in its progress. */
@@ -80,15 +131,21 @@ export async function resumeChain(
   if (request.adoptTaskId)
     throw new ChainRequestRefused(`--adopt-task is for a paused chain; ${id} is ${status.toLowerCase()}`);
   if (status === 'COMPLETED') return { kind: 'completed' };
-  return { kind: 'new-run', progress: await resumeClosedChain(client, id) };
+  return { kind: 'new-run', progress: await startNextRun(client, id) };
 }
 
 /**
- * Start a new run of a closed chain, seeded with what its last run finished, what it spent and its budget;
+ * Start a new run of a closed chain, seeded with what its last run finished, what it spent and its budget,
+ * and changed by `revise` (a redo or an append, which throws `ChainRequestRefused` to start nothing);
  * answers that progress. The new run starts as a chain does (`chainStartOptions`: its summary, details and
- * search attributes), on its last run's task queue.
+ * search attributes), on its last run's task queue. Its deliverables replace the last run's only once
+ * they are made.
  */
-export async function resumeClosedChain(client: Client, id: string): Promise<ChainProgress> {
+export async function startNextRun(
+  client: Client,
+  id: string,
+  revise?: (segments: SegmentState[]) => void,
+): Promise<ChainProgress> {
   const handle = client.workflow.getHandle(id);
   const progress = await chainProgress(client, id);
   const history = await knownChain(id, () => handle.fetchHistory());
@@ -104,6 +161,12 @@ export async function resumeClosedChain(client: Client, id: string): Promise<Cha
   );
   const segments = progress.segments.map(segmentForNewRun);
   const guarded = progress.paused?.by === 'never-pay-twice guard' ? progress.paused : undefined;
+  if (revise && guarded)
+    throw new ChainRequestRefused(
+      `${id}: ${guarded.reason}; resolve that first (resume --adopt-task TASK_ID if the dashboard shows it, ` +
+        'else a plain resume), then change the chain',
+    );
+  revise?.(segments);
   const next = {
     ...input,
     prompts: segments.map((s) => s.prompt),
@@ -124,17 +187,33 @@ export async function resumeClosedChain(client: Client, id: string): Promise<Cha
   try {
     resolved = parseLongVideoInput(next); // the new run would refuse it: say so here, and start nothing
   } catch (err) {
-    throw new ChainRequestRefused(`${id} cannot be resumed: ${(err as Error).message}`);
+    throw new ChainRequestRefused(`${id} cannot start a new run: ${(err as Error).message}`);
   }
   const options = chainStartOptions(resolved, id);
-  await client.workflow.start(longVideo, {
-    ...options,
-    // The input as it was written (defaults unresolved, as a continue-as-new carries it).
-    args: [next],
-    taskQueue: started?.taskQueue?.name ?? options.taskQueue,
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-  });
+  try {
+    await client.workflow.start(longVideo, {
+      ...options,
+      // The input as it was written (defaults unresolved, as a continue-as-new carries it).
+      args: [next],
+      taskQueue: started?.taskQueue?.name ?? options.taskQueue,
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    });
+  } catch (err) {
+    // Another operator's resume, redo or append started it first: theirs goes on, this one changed nothing.
+    if (err instanceof WorkflowExecutionAlreadyStartedError)
+      throw new ChainRequestRefused(`${id} has just started a new run (another request): run this one again`);
+    throw err;
+  }
+  const done = segments.filter((s) => s.state === 'succeeded').length;
+  const newRun = {
+    ...progress,
+    segments,
+    segmentsDone: done,
+    segmentsTotal: segments.length,
+    run: progress.run + 1,
+    outputs: undefined,
+  };
   return guarded
-    ? { ...progress, segments, state: 'paused', reason: guarded.reason, paused: guarded }
-    : { ...progress, segments, state: 'running', reason: undefined, paused: undefined };
+    ? { ...newRun, state: 'paused', reason: guarded.reason, paused: guarded }
+    : { ...newRun, state: 'running', reason: undefined, paused: undefined };
 }

@@ -12,6 +12,6 @@ export {
   pauseChain,
   redoChain,
   resumeChain,
-  resumeClosedChain,
+  startNextRun,
 } from './control';
 export { ChainNotFound, ChainRequestRefused } from './errors';

@@ -9,7 +9,7 @@ import {
   ChainNotFound,
   ChainRequestRefused,
   chainProgress,
-  resumeClosedChain,
+  startNextRun,
   startChain,
 } from '../../src/client';
 import type { Stack } from '../stack';
@@ -140,7 +140,7 @@ async function act(ctx: Ctx, rec: ChainRecord, step: Step, deadline: number): Pr
         // `long-video resume` of a closed chain (its --max-credits is not applied there: the CLI ignores it).
         kind = 'resume-after-cancel';
         what = `(${status.toLowerCase()})`;
-        await call(() => resumeClosedChain(client, rec.id));
+        await call(() => startNextRun(client, rec.id));
       } else {
         const p = await call(() => chainProgress(client, rec.id));
         if (p.paused?.by === 'never-pay-twice guard') {
@@ -211,7 +211,7 @@ export async function finish(ctx: Ctx, recs: ChainRecord[], plans: Map<string, P
       try {
         if (p.state === 'cancelled') {
           kind = 'end: resume-after-cancel';
-          await call(() => resumeClosedChain(client, rec.id));
+          await call(() => startNextRun(client, rec.id));
         } else if (p.paused?.by === 'never-pay-twice guard') {
           kind = 'end: resume (runbook)';
           await call(() => resolveLostCreate(ctx.stack, { workflowId: rec.id, prompts: [] }, p, ctx.events));

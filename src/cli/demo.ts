@@ -7,7 +7,8 @@ import { loadConfig } from '../config/config';
 import { parseLongVideoInput } from '../chain/input';
 import { connectClient, followChain, startChain } from '../client';
 import { EXIT_FOR_STATE } from './exit-codes';
-import { printOutputs, progressDisplay, webUiLink } from './print';
+import { liveProgress } from './live-progress';
+import { printOutputs, webUiLink } from './print';
 import {
   beginDevState,
   clearDevState,
@@ -56,7 +57,9 @@ async function demo(values: { prompts?: string; timeScale?: number; keepOpen?: b
     const id = await startChain(client, input);
     console.log(`chain ${id}: ${input.prompts.length} segments`);
     console.log(`Web UI: ${webUiLink(config, id)}\n`);
-    const progress = await followChain(client, id, { onProgress: progressDisplay(id) });
+    const display = liveProgress(id);
+    const progress = await followChain(client, id, { onProgress: (p) => display.show(p) });
+    display.close();
     console.log(`\n${progress.state}: ${progress.segmentsDone}/${progress.segmentsTotal} segments`);
     for (const s of progress.segments)
       console.log(

@@ -1,7 +1,8 @@
-/** What the chain commands print: the script-friendly JSON, the progress display and where the files are. */
+/** What the chain commands print: the script-friendly JSON, the chain as text and where the files are. */
 import type { Config } from '../config/config';
 import type { ChainProgress } from '../chain/progress';
 import { forTerminal } from './terminal-text';
+import { creditsText, resumeCommandFor, segmentRow } from './watch-view';
 
 export function webUiLink(config: Config, workflowId: string): string | undefined {
   if (!config.TEMPORAL_UI_URL) return undefined;
@@ -46,48 +47,17 @@ export function printOutputs(progress: ChainProgress): void {
   if (!o?.video && o?.preview) console.log(`preview so far: ${forTerminal(o.preview)}`);
 }
 
-const SYMBOL: Record<string, string> = {
-  pending: '·',
-  submitting: '↑',
-  generating: '…',
-  succeeded: '✓',
-  failed: '✗',
-};
-
-/** One line per segment and a total bar, as plain text. */
+/** The whole chain as plain text (`status`): the bar, credits, why it stopped, one line per segment. */
 export function renderProgress(workflowId: string, p: ChainProgress): string {
   const width = 30;
   const filled = Math.round((p.segmentsDone / Math.max(1, p.segmentsTotal)) * width);
+  const reason = p.paused?.reason ?? p.reason;
   const lines = [
-    `${forTerminal(workflowId)}  [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${p.segmentsDone}/${p.segmentsTotal}  ${p.state}${p.reason ? `: ${forTerminal(p.reason)}` : ''}`,
+    `${forTerminal(workflowId)}  [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${p.segmentsDone}/${p.segmentsTotal}  ${p.state}${reason ? `: ${forTerminal(reason)}` : ''}`,
+    creditsText(p),
   ];
+  if (p.state === 'paused') lines.push(`continue: ${resumeCommandFor(forTerminal(workflowId))}`);
   // Prompts, reasons and ids come from users and the provider: nothing in them reaches the terminal as control.
-  for (const s of p.segments) {
-    const extra = s.lastError && s.state !== 'succeeded' ? `  (${forTerminal(s.lastError)})` : '';
-    const tries = s.attempts > 1 ? ` ×${s.attempts}` : '';
-    lines.push(
-      `  ${SYMBOL[s.state] ?? '?'} ${String(s.index).padStart(3)} ${s.state.padEnd(10)}${tries} ${forTerminal(s.prompt).slice(0, 50)}${extra}`,
-    );
-  }
+  for (const s of p.segments) lines.push(segmentRow(s));
   return lines.join('\n');
-}
-
-/**
- * A `followChain` progress handler that shows the chain live: redrawn in place on a terminal, each change
- * printed otherwise.
- */
-export function progressDisplay(
-  workflowId: string,
-  out: { write: (s: string) => void; isTTY?: boolean } = process.stdout,
-): (p: ChainProgress) => void {
-  let shownLines = 0;
-  let last = '';
-  return (progress) => {
-    const text = renderProgress(workflowId, progress);
-    if (text === last) return;
-    if (out.isTTY && shownLines) out.write(`\x1b[${shownLines}A\x1b[0J`);
-    out.write(`${text}\n`);
-    shownLines = text.split('\n').length;
-    last = text;
-  };
 }

@@ -5,7 +5,8 @@ import { InvalidChainInput } from '../chain/input-check';
 import { connectClient, followChain, startChain } from '../client';
 import { describePrices, estimateCredits } from './budget';
 import { EXIT_FOR_STATE } from './exit-codes';
-import { chainSummary, printOutputs, progressDisplay, webUiLink } from './print';
+import { liveProgress } from './live-progress';
+import { chainSummary, printOutputs, webUiLink } from './print';
 import { readStoryboard } from './storyboard';
 import { UsageError, act, newCommand, numberOption, repeatableOption } from './usage';
 
@@ -143,9 +144,9 @@ async function start(values: StartOptions): Promise<number> {
     if (link) console.log(`Web UI: ${link}`);
   }
   if (!values.wait) return 0;
-  const progress = await followChain(client, workflowId, {
-    onProgress: values.json ? undefined : progressDisplay(workflowId),
-  });
+  const display = values.json ? undefined : liveProgress(workflowId);
+  const progress = await followChain(client, workflowId, { onProgress: display?.show });
+  display?.close();
   if (values.json) console.log(JSON.stringify(chainSummary(workflowId, progress), null, 2));
   else printOutputs(progress);
   return EXIT_FOR_STATE[progress.state];

@@ -8,7 +8,7 @@ import {
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import type { ChainProgress } from '../chain/progress';
 import { type LongVideoInput, parseLongVideoInput } from '../chain/input';
-import type { SegmentState } from '../chain/progress';
+import type { ChainState, SegmentState } from '../chain/progress';
 import { appendSegments, redoSegments, segmentForNewRun } from '../chain/segment-rules';
 import { longVideo } from '../workflows';
 import {
@@ -101,9 +101,24 @@ async function isRunning(client: Client, id: string): Promise<boolean> {
   return status.name === 'RUNNING';
 }
 
-/** Cancel a chain: no new paid calls; finished segments are kept in its progress. */
-export async function cancelChain(client: Client, id: string): Promise<void> {
-  await knownChain(id, () => client.workflow.getHandle(id).cancel());
+/** What a cancel did: asked an open chain to stop, or found it already closed (in that state). */
+export type CancelOutcome = { kind: 'requested' } | { kind: 'closed'; state: ChainState };
+
+/**
+ * Cancel a chain: no new paid calls; finished segments are kept in its progress. A chain already closed
+ * (cancelled, completed, failed) is left as it is and its state answered, so a second cancel can say so.
+ */
+export async function cancelChain(client: Client, id: string): Promise<CancelOutcome> {
+  if (await isRunning(client, id)) {
+    try {
+      await client.workflow.getHandle(id).cancel();
+      return { kind: 'requested' };
+    } catch (err) {
+      // It closed between the two calls: say how, below.
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+  }
+  return { kind: 'closed', state: (await chainProgress(client, id)).state };
 }
 
 export type ResumeOutcome =

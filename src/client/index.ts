@@ -4,8 +4,16 @@
  */
 export { connectClient } from './connect';
 export { chainStartOptions, newChainId, startChain } from './start';
-export { CHAIN_STATES, type ChainListing, chainProgress, followChain, listChains } from './progress';
 export {
+  CHAIN_STATES,
+  type ChainListing,
+  type FollowUntil,
+  chainProgress,
+  followChain,
+  listChains,
+} from './progress';
+export {
+  type CancelOutcome,
   type ResumeOutcome,
   appendChain,
   cancelChain,

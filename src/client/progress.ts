@@ -55,16 +55,26 @@ async function readProgress(client: Client, workflowId: string): Promise<ChainPr
   return progress;
 }
 
+/** Until when `followChain` follows: the chain stops running (paused or closed), or it closes. */
+export type FollowUntil = 'not-running' | 'closed';
+
 /**
- * Follow a chain until it is no longer running, handing each progress read to `onProgress`; answers the
- * last one. A read that fails (e.g. no worker yet to answer the query) is tried again; an unknown chain
- * is `ChainNotFound`.
+ * Follow a chain, handing each progress read to `onProgress`, until it is no longer running (`until:
+ * 'not-running'`, the default: a pause ends it) or until it has completed, been cancelled or failed
+ * (`until: 'closed'`: a pause is shown and followed through); answers the last read. A read that fails
+ * (e.g. no worker yet to answer the query) is tried again; an unknown chain is `ChainNotFound`.
  */
 export async function followChain(
   client: Client,
   workflowId: string,
-  { onProgress, intervalMs = 500 }: { onProgress?: (p: ChainProgress) => void; intervalMs?: number } = {},
+  {
+    onProgress,
+    intervalMs = 500,
+    until = 'not-running',
+  }: { onProgress?: (p: ChainProgress) => void; intervalMs?: number; until?: FollowUntil } = {},
 ): Promise<ChainProgress> {
+  const followed = (p: ChainProgress) =>
+    p.state === 'running' || (until === 'closed' && p.state === 'paused');
   for (;;) {
     let progress: ChainProgress;
     try {
@@ -75,7 +85,7 @@ export async function followChain(
       continue;
     }
     onProgress?.(progress);
-    if (progress.state !== 'running') return progress;
+    if (!followed(progress)) return progress;
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
@@ -87,10 +97,22 @@ export interface ChainListing {
   state: string;
   segmentsDone: number;
   segmentsTotal: number;
+  /** From the chain's progress; null when it could not be read in time (e.g. no worker to answer). */
+  creditsSpent: number | null;
+  /** The chain's budget; null when it has none or its progress could not be read. */
+  maxCredits: number | null;
   startedAt: string;
 }
 
-/** Chains, newest first, from the LongVideo* search attributes. */
+/** How long `listChains` waits for one chain's progress (its credits) before leaving them unknown. */
+const LIST_READ_TIMEOUT_MS = 3_000;
+/** Progress reads in flight at once while listing. */
+const LIST_READ_CONCURRENCY = 8;
+
+/**
+ * Chains, newest first, from the LongVideo* search attributes; each with its credits from its progress
+ * (not a search attribute), read a few at a time.
+ */
 export async function listChains(
   client: Client,
   { state, limit = 50 }: { state?: ChainState; limit?: number } = {},
@@ -105,9 +127,33 @@ export async function listChains(
       state: sa.get(LongVideoState) ?? wf.status.name.toLowerCase(),
       segmentsDone: sa.get(LongVideoSegmentsDone) ?? 0,
       segmentsTotal: sa.get(LongVideoSegmentsTotal) ?? 0,
+      creditsSpent: null,
+      maxCredits: null,
       startedAt: wf.startTime.toISOString(),
     });
     if (rows.length >= limit) break;
   }
+  let next = 0;
+  const readCredits = async () => {
+    while (next < rows.length) {
+      const row = rows[next++]!;
+      const progress = await withTimeout(chainProgress(client, row.workflowId), LIST_READ_TIMEOUT_MS);
+      if (!progress) continue;
+      row.creditsSpent = progress.creditsSpent;
+      row.maxCredits = progress.maxCredits ?? null;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(LIST_READ_CONCURRENCY, rows.length) }, readCredits));
   return rows;
+}
+
+/** The promise's value, or undefined if it fails or takes longer than `ms`. */
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  try {
+    return await Promise.race([promise.catch(() => undefined), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,0 +1,70 @@
+/**
+ * Showing a chain live while it is followed: on a terminal, one frame (watch-view.ts) redrawn in place and
+ * again whenever the terminal is resized; elsewhere, one plain line per change, no escape codes. The
+ * cursor movements are ansi-escapes', kept to this file.
+ */
+import ansiEscapes from 'ansi-escapes';
+import type { ChainProgress } from '../chain/progress';
+import { type TerminalSize, watchFrame, watchLine } from './watch-view';
+
+/** Where the display writes: `process.stdout`, or a test's stand-in. */
+export interface LiveOutput {
+  write(text: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+  rows?: number;
+  on?(event: 'resize', listener: () => void): unknown;
+  off?(event: 'resize', listener: () => void): unknown;
+}
+
+export interface LiveProgress {
+  show(progress: ChainProgress): void;
+  /** Stop following resizes; what was drawn stays on the screen. */
+  close(): void;
+}
+
+/** A terminal that does not say its size is taken to be the classic one. */
+const DEFAULT_SIZE: TerminalSize = { columns: 80, rows: 24 };
+
+export function liveProgress(workflowId: string, out: LiveOutput = process.stdout): LiveProgress {
+  if (!out.isTTY) {
+    let last = '';
+    return {
+      show(progress) {
+        const line = watchLine(workflowId, progress);
+        if (line !== last) out.write(`${line}\n`);
+        last = line;
+      },
+      close: () => undefined,
+    };
+  }
+
+  let latest: ChainProgress | undefined;
+  let shownLines = 0;
+  let shownText = '';
+  const draw = () => {
+    if (!latest) return;
+    const size = { columns: out.columns || DEFAULT_SIZE.columns, rows: out.rows || DEFAULT_SIZE.rows };
+    const text = watchFrame(workflowId, latest, size).join('\n');
+    if (text === shownText) return;
+    // The cursor is on the line below the frame: erase that line and the frame's, then draw anew.
+    out.write(`${shownLines ? ansiEscapes.eraseLines(shownLines + 1) : ''}${text}\n`);
+    shownLines = text.split('\n').length;
+    shownText = text;
+  };
+  // A resize may reflow what is on the screen, so the old frame's lines cannot be counted: start afresh.
+  const onResize = () => {
+    if (shownLines) out.write(ansiEscapes.eraseScreen + ansiEscapes.cursorTo(0, 0));
+    shownLines = 0;
+    shownText = '';
+    draw();
+  };
+  out.on?.('resize', onResize);
+  return {
+    show(progress) {
+      latest = progress;
+      draw();
+    },
+    close: () => out.off?.('resize', onResize),
+  };
+}

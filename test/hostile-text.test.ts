@@ -5,6 +5,7 @@
  */
 import { setCurrentDetails } from '@temporalio/workflow';
 import { renderProgress } from '../src/cli/print';
+import { watchFrame, watchLine } from '../src/cli/watch-view';
 import { Chain } from '../src/workflows/chain';
 import { type ChainProgress } from '../src/chain/progress';
 import { parseLongVideoInput } from '../src/chain/input';
@@ -85,6 +86,20 @@ describe('terminal output', () => {
     expect(text.replace(/\n/g, '')).not.toMatch(UNPRINTABLE);
     expect(text).toContain('text');
     expect(text).toContain('evil');
-    expect(text.split('\n')).toHaveLength(2);
+    // The bar, credits, the command that goes on and the one segment: nothing in the text adds a line.
+    expect(text.split('\n')).toHaveLength(4);
+  });
+
+  test('the watch frame and line print none either, at any size', () => {
+    const id = `id-${ESC}[1A`;
+    for (const size of [
+      { columns: 80, rows: 24 },
+      { columns: 30, rows: 4 },
+    ]) {
+      const frame = watchFrame(id, progress, size);
+      for (const line of frame) expect(line).not.toMatch(UNPRINTABLE);
+      expect(frame.join(' ')).toContain('paused: provider: red text');
+    }
+    expect(watchLine(id, progress)).not.toMatch(UNPRINTABLE);
   });
 });

@@ -42,23 +42,23 @@ export function liveProgress(workflowId: string, out: LiveOutput = process.stdou
   let latest: ChainProgress | undefined;
   let shownLines = 0;
   let shownText = '';
-  const draw = () => {
+  const draw = (afresh = false) => {
     if (!latest) return;
     const size = { columns: out.columns || DEFAULT_SIZE.columns, rows: out.rows || DEFAULT_SIZE.rows };
     const text = watchFrame(workflowId, latest, size).join('\n');
-    if (text === shownText) return;
-    // The cursor is on the line below the frame: erase that line and the frame's, then draw anew.
-    out.write(`${shownLines ? ansiEscapes.eraseLines(shownLines + 1) : ''}${text}\n`);
+    if (text === shownText && !afresh) return;
+    // A resize may reflow what is on the screen, so the old frame's lines cannot be counted: start afresh.
+    // Else the cursor is on the line below the frame: erase that line and the frame's, then draw anew.
+    const erase = afresh
+      ? ansiEscapes.eraseScreen + ansiEscapes.cursorTo(0, 0)
+      : shownLines
+        ? ansiEscapes.eraseLines(shownLines + 1)
+        : '';
+    out.write(`${erase}${text}\n`);
     shownLines = text.split('\n').length;
     shownText = text;
   };
-  // A resize may reflow what is on the screen, so the old frame's lines cannot be counted: start afresh.
-  const onResize = () => {
-    if (shownLines) out.write(ansiEscapes.eraseScreen + ansiEscapes.cursorTo(0, 0));
-    shownLines = 0;
-    shownText = '';
-    draw();
-  };
+  const onResize = () => draw(shownLines > 0);
   out.on?.('resize', onResize);
   return {
     show(progress) {

@@ -27,8 +27,20 @@ export function shellWord(text: string): string {
 /** The command that makes a paused chain go on. */
 export const resumeCommandFor = (workflowId: string) => `long-video resume ${shellWord(workflowId)}`;
 
-// Wide (CJK, emoji) characters take two columns: counting them so may cut a line short, never wrap it.
-const isWide = (codePoint: number) => codePoint >= 0x1100;
+// East Asian wide characters and emoji take two columns (the main blocks; a rare one missed may wrap a line).
+const WIDE: ReadonlyArray<readonly [number, number]> = [
+  [0x1100, 0x115f],
+  [0x2e80, 0xa4cf],
+  [0xac00, 0xd7a3],
+  [0xf900, 0xfaff],
+  [0xfe30, 0xfe4f],
+  [0xff00, 0xff60],
+  [0xffe0, 0xffe6],
+  [0x1f300, 0x1f64f],
+  [0x1f900, 0x1f9ff],
+  [0x20000, 0x3fffd],
+];
+const isWide = (codePoint: number) => WIDE.some(([from, to]) => codePoint >= from && codePoint <= to);
 
 /** `text` cut to at most `width` columns, with `…` where it was cut. */
 export function fitWidth(text: string, width: number): string {
@@ -107,17 +119,22 @@ export function watchFrame(workflowId: string, p: ChainProgress, size: TerminalS
   const width = Math.max(20, size.columns) - 1;
   const budget = Math.max(2, size.rows - 1);
   const counts = `${p.segmentsDone}/${p.segmentsTotal}  ${p.state}`;
-  const id = fitWidth(forTerminal(workflowId), Math.max(8, Math.floor(width / 3)));
-  const barWidth = Math.max(10, Math.min(40, width - Array.from(id).length - counts.length - 6));
+  // The counts first, then a bar of at least 3, then the id in what is left (none on a tiny terminal).
+  const room = width - counts.length - 3;
+  const idRoom = Math.min(Math.floor(width / 3), room - 3 - 2);
+  const id = idRoom >= 4 ? `${fitWidth(forTerminal(workflowId), idRoom)}  ` : '';
+  const barWidth = Math.max(3, Math.min(40, room - Array.from(id).length));
   const filled = Math.round((p.segmentsDone / Math.max(1, p.segmentsTotal)) * barWidth);
-  const bar = `${id}  [${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}] ${counts}`;
+  const bar = `${id}[${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}] ${counts}`;
 
-  const notes = [creditsText(p)];
+  // Why the chain stopped comes first: on a small terminal it is what a person needs most.
+  const notes: string[] = [];
   const reason = reasonOf(p);
   if (p.state === 'paused') {
     notes.push(...wrap(`paused: ${reason || 'no reason given'}`, width, 3));
     notes.push(`continue: ${resumeCommandFor(forTerminal(workflowId))}`);
   } else if (p.state !== 'running' && reason) notes.push(...wrap(`${p.state}: ${reason}`, width, 3));
+  notes.push(creditsText(p));
   // The bar and the active segment's row always fit; the notes take what is left before more rows do.
   const shownNotes = notes.slice(0, Math.max(0, budget - 2));
   const slots = Math.max(1, budget - 1 - shownNotes.length);
@@ -126,9 +143,10 @@ export function watchFrame(workflowId: string, p: ChainProgress, size: TerminalS
   const segments = p.segments;
   if (segments.length > 0) {
     const { first, last } = segmentWindow(segments.length, activeSegmentIndex(segments), slots);
-    if (first > 0) lines.push(`  … ${first} more above`);
+    const marked = slots >= 3; // else every line is a segment's
+    if (marked && first > 0) lines.push(`  … ${first} more above`);
     for (let i = first; i <= last; i++) lines.push(segmentRow(segments[i]!));
-    if (last < segments.length - 1) lines.push(`  … ${segments.length - 1 - last} more below`);
+    if (marked && last < segments.length - 1) lines.push(`  … ${segments.length - 1 - last} more below`);
   }
   return lines.map((l) => fitWidth(l, width));
 }

@@ -60,8 +60,19 @@ test('start --wait --json runs a chain from a YAML storyboard and prints the res
   expect(JSON.parse(status.stdout)).toEqual(result);
   const list = await cli(['list', '--state', 'completed', '--json']);
   expect(JSON.parse(list.stdout)).toContainEqual(
-    expect.objectContaining({ workflowId: 'cli-yaml', state: 'completed', segmentsDone: 3 }),
+    expect.objectContaining({
+      workflowId: 'cli-yaml',
+      state: 'completed',
+      segmentsDone: 3,
+      creditsSpent: result.creditsSpent,
+      maxCredits: null,
+    }),
   );
+  expect(result.creditsSpent).toBe(36);
+  const people = await cli(['list', '--state', 'completed']);
+  expect(people.stdout).toMatch(/^ID +STATE +SEGMENTS +CREDITS +STARTED$/m);
+  expect(people.stdout).toMatch(/^cli-yaml +completed +3\/3 +36\/no cap +\d{4}-/m);
+  expect((await cli(['status', 'cli-yaml'])).stdout).toContain('credits 36 spent / no cap');
 });
 
 test('start prints the id and the Web UI link; status shows the segments', async () => {
@@ -109,6 +120,11 @@ test('cancel mid-chain: status says cancelled (exit 3) and keeps the finished se
   const result = JSON.parse(status.stdout);
   expect(result.segments[0]).toMatchObject({ state: 'succeeded', videoUrl: expect.stringMatching(/\.mp4$/) });
   expect(result.segmentsDone).toBeLessThan(6);
+  // Cancelling again changes nothing and says so, with the chain's state as the exit code.
+  const again = await cli(['cancel', 'cli-cancel']);
+  expect(again).toMatchObject({ code: 3, stdout: 'cli-cancel is already cancelled: nothing to cancel\n' });
+  const completed = await cli(['cancel', 'cli-yaml']);
+  expect(completed).toMatchObject({ code: 0, stdout: 'cli-yaml is already completed: nothing to cancel\n' });
 });
 
 test('bad input is refused before anything is started or paid (exit 2)', async () => {
@@ -191,6 +207,12 @@ test('start --id of an open chain is refused with or without --replace; a failed
     );
   }
   expect(await runId('cli-open')).toBe(run);
+  // A script that wants to stop at a pause says so; its one line tells why and what goes on.
+  const watched = await cli(['watch', 'cli-open', '--until-pause']);
+  expect(watched.code).toBe(5);
+  expect(watched.stdout).toMatch(
+    /^cli-open {2}0\/2 {2}paused {2}credits 0 spent \/ 1 cap {2}.*continue: long-video resume cli-open\n$/,
+  );
   expect((await cli(['cancel', 'cli-open'])).code).toBe(0);
   const cancelled = await eventually(async () => {
     const r = await cli(['start', ...args, '--id', 'cli-open']);

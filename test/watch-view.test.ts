@@ -215,9 +215,12 @@ describe('liveProgress', () => {
     const redrawn = out.written[2]!;
     expect(redrawn.startsWith('\u001b[2J\u001b[1;1H')).toBe(true);
     expect(redrawn.split('\n')).toHaveLength(10);
-    live.close();
+    // At the end, the frame is drawn again short enough for what follows and the shell's prompt.
+    live.close(['video:    /x/final.mp4', 'report:   /x/index.html']);
+    expect(out.written[3]!.split('\n')).toHaveLength(8); // 7 lines and the cursor's
+    expect(out.written.slice(4)).toEqual(['video:    /x/final.mp4\n', 'report:   /x/index.html\n']);
     out.emit('resize');
-    expect(out.written).toHaveLength(3);
+    expect(out.written).toHaveLength(6);
     expect(out.listenerCount('resize')).toBe(0);
   });
 });

@@ -12,7 +12,7 @@ import {
 } from '../client';
 import { EXIT_CODES_HELP, EXIT_FOR_STATE } from './exit-codes';
 import { liveProgress } from './live-progress';
-import { chainSummary, printOutputs, renderProgress, webUiLink } from './print';
+import { chainSummary, outputLines, printOutputs, renderProgress, webUiLink } from './print';
 import { forTerminal } from './terminal-text';
 import { UsageError, act, choiceOption, newCommand, numberOption } from './usage';
 
@@ -66,9 +66,8 @@ async function watch(
     onProgress: display?.show,
     until: untilPause ? 'not-running' : 'closed',
   });
-  display?.close();
   if (json) console.log(JSON.stringify(chainSummary(id, progress), null, 2));
-  else printOutputs(progress);
+  else display?.close(outputLines(progress));
   return EXIT_FOR_STATE[progress.state];
 }
 

@@ -19,8 +19,11 @@ export interface LiveOutput {
 
 export interface LiveProgress {
   show(progress: ChainProgress): void;
-  /** Stop following resizes; what was drawn stays on the screen. */
-  close(): void;
+  /**
+   * Stop following resizes and print `after` (e.g. where the files are) below the last frame, which is
+   * drawn again shorter if need be so that it stays whole on the screen with them and the shell's prompt.
+   */
+  close(after?: readonly string[]): void;
 }
 
 /** A terminal that does not say its size is taken to be the classic one. */
@@ -35,16 +38,19 @@ export function liveProgress(workflowId: string, out: LiveOutput = process.stdou
         if (line !== last) out.write(`${line}\n`);
         last = line;
       },
-      close: () => undefined,
+      close(after = []) {
+        for (const line of after) out.write(`${line}\n`);
+      },
     };
   }
 
   let latest: ChainProgress | undefined;
   let shownLines = 0;
   let shownText = '';
-  const draw = (afresh = false) => {
+  const draw = (afresh = false, linesBelow = 0) => {
     if (!latest) return;
-    const size = { columns: out.columns || DEFAULT_SIZE.columns, rows: out.rows || DEFAULT_SIZE.rows };
+    const rows = (out.rows || DEFAULT_SIZE.rows) - linesBelow;
+    const size = { columns: out.columns || DEFAULT_SIZE.columns, rows };
     const text = watchFrame(workflowId, latest, size).join('\n');
     if (text === shownText && !afresh) return;
     // A resize may reflow what is on the screen, so the old frame's lines cannot be counted: start afresh.
@@ -65,6 +71,10 @@ export function liveProgress(workflowId: string, out: LiveOutput = process.stdou
       latest = progress;
       draw();
     },
-    close: () => out.off?.('resize', onResize),
+    close(after = []) {
+      out.off?.('resize', onResize);
+      if (after.length) draw(false, after.length);
+      for (const line of after) out.write(`${line}\n`);
+    },
   };
 }

@@ -39,12 +39,18 @@ export function chainSummary(workflowId: string, progress: ChainProgress) {
 }
 
 /** Where the deliverables are, for a person at the end of `start --wait` or `watch`. */
-export function printOutputs(progress: ChainProgress): void {
+export function outputLines(progress: ChainProgress): string[] {
   const o = progress.outputs;
-  if (o?.video) console.log(`video:    ${forTerminal(o.video)}`);
-  if (o?.report) console.log(`report:   ${forTerminal(o.report)}`);
-  if (o?.manifest) console.log(`manifest: ${forTerminal(o.manifest)}`);
-  if (!o?.video && o?.preview) console.log(`preview so far: ${forTerminal(o.preview)}`);
+  const lines: string[] = [];
+  if (o?.video) lines.push(`video:    ${forTerminal(o.video)}`);
+  if (o?.report) lines.push(`report:   ${forTerminal(o.report)}`);
+  if (o?.manifest) lines.push(`manifest: ${forTerminal(o.manifest)}`);
+  if (!o?.video && o?.preview) lines.push(`preview so far: ${forTerminal(o.preview)}`);
+  return lines;
+}
+
+export function printOutputs(progress: ChainProgress): void {
+  for (const line of outputLines(progress)) console.log(line);
 }
 
 /** The whole chain as plain text (`status`): the bar, credits, why it stopped, one line per segment. */

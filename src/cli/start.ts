@@ -6,7 +6,7 @@ import { connectClient, followChain, startChain } from '../client';
 import { describePrices, estimateCredits } from './budget';
 import { EXIT_FOR_STATE } from './exit-codes';
 import { liveProgress } from './live-progress';
-import { chainSummary, printOutputs, webUiLink } from './print';
+import { chainSummary, outputLines, webUiLink } from './print';
 import { readStoryboard } from './storyboard';
 import { UsageError, act, newCommand, numberOption, repeatableOption } from './usage';
 
@@ -146,8 +146,7 @@ async function start(values: StartOptions): Promise<number> {
   if (!values.wait) return 0;
   const display = values.json ? undefined : liveProgress(workflowId);
   const progress = await followChain(client, workflowId, { onProgress: display?.show });
-  display?.close();
   if (values.json) console.log(JSON.stringify(chainSummary(workflowId, progress), null, 2));
-  else printOutputs(progress);
+  else display?.close(outputLines(progress));
   return EXIT_FOR_STATE[progress.state];
 }

@@ -1,11 +1,19 @@
 #!/bin/sh
 # One-shot namespace setup (temporalio/admin-tools image, `temporal` CLI): the chains' namespace and the
 # search attributes they set (src/chain/search-attributes.ts; test/compose.test.ts checks the list).
-# Safe to run again: what exists is left alone.
+# Safe to run again: what exists is left alone, but for the retention, which follows CHAIN_RETENTION_DAYS.
 set -eu
 
 NAMESPACE=${TEMPORAL_NAMESPACE:-default}
-RETENTION=${NAMESPACE_RETENTION:-72h}
+# Closed chains are kept at least as long as the provider keeps their files (14 days): default 30 days.
+DAYS=${CHAIN_RETENTION_DAYS:-30}
+case "$DAYS" in
+'' | *[!0-9]* | 0*)
+  echo "CHAIN_RETENTION_DAYS must be a whole number of days (1 or more), not '$DAYS'" >&2
+  exit 2
+  ;;
+esac
+RETENTION="$((DAYS * 24))h"
 export TEMPORAL_ADDRESS=${TEMPORAL_ADDRESS:-temporal:7233}
 ATTEMPTS=${SETUP_ATTEMPTS:-60}
 
@@ -28,9 +36,11 @@ retry temporal operator cluster health >/dev/null 2>&1
 
 if temporal operator namespace describe --namespace "$NAMESPACE" >/dev/null 2>&1; then
   echo "namespace $NAMESPACE exists"
+  retry temporal operator namespace update --namespace "$NAMESPACE" --retention "$RETENTION"
 else
   retry temporal operator namespace create --namespace "$NAMESPACE" --retention "$RETENTION"
 fi
+echo "namespace $NAMESPACE keeps closed chains $DAYS days"
 
 ATTRIBUTES=$(mktemp)
 trap 'rm -f "$ATTRIBUTES"' EXIT

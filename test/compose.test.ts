@@ -12,6 +12,7 @@ import { resolveTemporalCli } from '../src/temporal/binaries';
 import { type RunningDevServer, startDevServer } from '../src/temporal/dev-server';
 import { SEARCH_ATTRIBUTES } from '../src/chain/search-attributes';
 import { CHECKS, type Env, type Stack, loadStack, ourServices } from './support/compose-checks';
+import { retentionDays } from './support/temporal';
 
 const run = promisify(execFile);
 
@@ -227,9 +228,18 @@ describe('deploy/create-namespace.sh with the real Temporal CLI', () => {
     };
     const first = await run('sh', [script], { env, timeout: 60_000 });
     expect(first.stdout).toContain('namespace compose-chains ready');
-    const second = await run('sh', [script], { env, timeout: 60_000 });
+    expect(await retentionDays(connection, 'compose-chains')).toBe(30); // CHAIN_RETENTION_DAYS unset
+    // A second run (CHAIN_RETENTION_DAYS changed) sets the retention of the namespace that exists.
+    const second = await run('sh', [script], {
+      env: { ...env, CHAIN_RETENTION_DAYS: '45' },
+      timeout: 60_000,
+    });
     expect(second.stdout).toContain('namespace compose-chains exists');
+    expect(second.stdout).toContain('namespace compose-chains keeps closed chains 45 days');
     expect(second.stdout).not.toMatch(/added|created/i);
+    expect(await retentionDays(connection, 'compose-chains')).toBe(45);
+    const bad = await run('sh', [script], { env: { ...env, CHAIN_RETENTION_DAYS: '2w' } }).catch((e) => e);
+    expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining('CHAIN_RETENTION_DAYS must be') });
 
     const { customAttributes } = await connection.operatorService.listSearchAttributes({
       namespace: 'compose-chains',

@@ -9,8 +9,10 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Connection } from '@temporalio/client';
 import { CLI_BIN } from '../tools/lab/worker-process';
 import { freePort, startDevServer } from '../src/temporal/dev-server';
+import { retentionDays } from './support/temporal';
 
 jest.setTimeout(300_000);
 
@@ -99,6 +101,9 @@ test('dev --stop and a new dev stop the orphans of a killed stack; its database 
   const state = readState();
   const server = serverOf(state);
   expect(alive(server.pid)).toBe(true);
+  // Closed chains are kept CHAIN_RETENTION_DAYS (30 unless set), not start-dev's 24 hours.
+  const connection = await Connection.connect({ address: `127.0.0.1:${port}` });
+  expect(await retentionDays(connection, 'default').finally(() => connection.close())).toBe(30);
 
   process.kill(state.pid, 'SIGKILL');
   await until('the supervisor to die', () => !alive(state.pid));

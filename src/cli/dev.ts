@@ -102,6 +102,9 @@ async function dev(values: DevOptions): Promise<number> {
 export function printStack(stack: LocalStack): void {
   console.log(`Temporal:  ${stack.server.address} (namespace ${stack.server.namespace})`);
   if (stack.server.uiUrl) console.log(`Web UI:    ${stack.server.uiUrl}`);
+  console.log(
+    `Retention: closed chains are kept ${stack.retentionDays} days (CHAIN_RETENTION_DAYS), then forgotten`,
+  );
   if (stack.simulator) {
     const o = stack.simulator.options;
     console.log(

@@ -27,6 +27,8 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   server: RunningDevServer;
+  /** Days the server keeps a closed chain (CHAIN_RETENTION_DAYS). */
+  retentionDays: number;
   simulator?: RunningSimulator;
   /** What a second terminal needs to use this stack (no secrets). */
   env: Record<string, string>;
@@ -45,6 +47,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     port: options.temporalPort ?? (await preferredPort(7233)),
     uiPort: options.uiPort ?? (await preferredPort(8233)),
     dbFilename: options.dbFilename ?? DEV_DB_FILE,
+    retentionDays: base.CHAIN_RETENTION_DAYS,
     onSpawn: options.onProcess,
   });
   let simulator: RunningSimulator | undefined;
@@ -88,7 +91,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       POLL_INTERVAL_MS: String(pollIntervalMs),
       ...(server.uiUrl ? { TEMPORAL_UI_URL: server.uiUrl } : {}),
     };
-    return { server, simulator, env, stop };
+    return { server, retentionDays: base.CHAIN_RETENTION_DAYS, simulator, env, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -45,6 +45,12 @@ export const Settings = z
     WORKER_SHUTDOWN_GRACE_MS: int(0).default(10_000),
     /** Chains kept in memory between their workflow tasks (the SDK's maxCachedWorkflows); others replay. */
     WORKER_CACHED_CHAINS: int(0).optional(),
+    /**
+     * Days Temporal keeps a closed chain (its history: status, resume, redo) in the namespaces we create
+     * (`long-video dev`, compose): at least the provider's 14 days of files, so a closed chain can be resumed
+     * while its segments can still be extended.
+     */
+    CHAIN_RETENTION_DAYS: int(1).default(30),
     /** Where each chain's files go (one folder per workflow id). */
     OUTPUT_DIR: z.string().min(1).default('.data/output'),
     /** Hosts segment files may be downloaded from, besides the provider's own (comma-separated). */

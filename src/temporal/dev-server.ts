@@ -23,6 +23,11 @@ export interface DevServerOptions {
   namespace?: string;
   /** Serve the Web UI (default true). */
   ui?: boolean;
+  /**
+   * Days the namespace keeps a closed chain (`temporal operator namespace update --retention`); the dev
+   * server's own default, 24 h, when not given. After it, Temporal deletes the chain's history.
+   */
+  retentionDays?: number;
   /** Extra `--dynamic-config-value KEY=VALUE` settings. */
   dynamicConfig?: Record<string, string | number | boolean>;
   log?: (line: string) => void;
@@ -159,6 +164,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Ru
 
   try {
     await waitHealthy(cli, address, child, exited, () => output, options.startTimeoutMs ?? 60_000);
+    if (options.retentionDays !== undefined)
+      await setRetention(cli, address, namespace, options.retentionDays);
   } catch (err) {
     await stop();
     throw err;
@@ -170,6 +177,17 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Ru
     pid: child.pid!,
     stop,
   };
+}
+
+/**
+ * `start-dev` has no retention flag: the namespace it creates keeps closed workflows 24 h. Set each start,
+ * so a persistent database takes a changed setting too.
+ */
+async function setRetention(cli: string, address: string, namespace: string, days: number): Promise<void> {
+  if (!Number.isInteger(days) || days < 1)
+    throw new Error(`retention must be a whole number of days, not ${days}`);
+  const args = ['operator', 'namespace', 'update', '--address', address, '--namespace', namespace];
+  await run(cli, [...args, '--retention', `${days * 24}h`], { env: ENV, timeout: 15_000 });
 }
 
 async function waitHealthy(

@@ -1,3 +1,4 @@
+import type { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { resolveTestServer } from '../../src/temporal/binaries';
@@ -20,4 +21,10 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   });
   await registerSearchAttributes(env.connection, env.namespace ?? 'default');
   return env;
+}
+
+/** How many days `namespace` keeps a closed workflow, as the server says. */
+export async function retentionDays(connection: Connection, namespace: string): Promise<number> {
+  const { config } = await connection.workflowService.describeNamespace({ namespace });
+  return Number(config?.workflowExecutionRetentionTtl?.seconds ?? 0) / 86_400;
 }

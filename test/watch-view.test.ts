@@ -32,6 +32,7 @@ function chain(total: number, done: number, extra: Partial<ChainProgress> = {}):
   };
 }
 
+const ESC = '\u001b';
 const width = (line: string) => Array.from(line).length;
 const activeRow = (index: number) => new RegExp(`^ {2}… +${index} gen`);
 
@@ -209,7 +210,7 @@ describe('liveProgress', () => {
     expect(out.written[0]!.split('\n')).toHaveLength(24); // 23 lines and the cursor's
     live.show(chain(40, 6));
     // Erases the 23 lines drawn and the cursor's line, then draws.
-    expect(out.written[1]!.match(/\u001b\[2K/g)).toHaveLength(24);
+    expect(out.written[1]!.split(`${ESC}[2K`)).toHaveLength(25);
     out.rows = 10;
     out.emit('resize');
     const redrawn = out.written[2]!;

@@ -66,6 +66,33 @@ test.each(commands.map((c) => [c.name(), c] as const))(
   },
 );
 
+/** The exit codes a command can return, beyond 0, 1 and 2 (every command: ok, failure, bad usage). */
+const MORE_EXIT_CODES: Record<string, number[]> = {
+  start: [3, 5], // --wait: the chain's state
+  status: [3, 4, 5],
+  watch: [3, 4, 5],
+  cancel: [3, 4], // 3: already cancelled
+  pause: [4],
+  resume: [4],
+  redo: [4],
+  append: [4],
+  demo: [3, 5],
+};
+
+test.each(commands.map((c) => [c.name(), c] as const))(
+  '`%s --help` lists every exit code the command can return',
+  async (name, definition) => {
+    const { out } = await run([name, '--help']);
+    const table = out.slice(out.indexOf('Exit codes:'));
+    expect(table).toMatch(/^Exit codes: /);
+    const listed = [...table.matchAll(/(?:^|[:,] )(\d) /g)].map((m) => Number(m[1]));
+    const expected = [0, 1, 2, ...(MORE_EXIT_CODES[name] ?? [])];
+    expect(expected.filter((code) => !listed.includes(code))).toEqual([]);
+    // A command that takes a chain id can be given one that does not exist.
+    if (definition.registeredArguments.some((a) => a.name() === 'id')) expect(listed).toContain(4);
+  },
+);
+
 const numeric = commands.flatMap((c) =>
   c.options.filter((o) => o.parseArg === parseNumber).map((o) => [c.name(), o.long!, operands(c)] as const),
 );

@@ -33,6 +33,11 @@ export const demoCommand = () =>
     .addOption(numberOption('--time-scale <s>', "the simulator's time scale (default 0.02)"))
     .option('--keep-open', 'keep the stack up until Ctrl-C so you can browse it (the default on a terminal)')
     .option('--no-keep-open', 'stop the stack once the chain ends')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 the chain completed, 1 failure (or the chain failed), 2 bad usage, 3 the chain was\n' +
+        'cancelled, 5 the chain paused.',
+    )
     .action(act(demo));
 
 async function demo(values: { prompts?: string; timeScale?: number; keepOpen?: boolean }): Promise<number> {

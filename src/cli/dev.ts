@@ -15,6 +15,7 @@ import {
 } from '../config/dev-state';
 import { type LocalStack, startLocalStack } from './local-stack';
 import { redactUrl } from '../chain/redact';
+import { RUN_EXIT_CODES_HELP } from './exit-codes';
 import { UsageError, act, newCommand, numberOption } from './usage';
 
 interface DevOptions {
@@ -51,7 +52,9 @@ export const devCommand = () =>
       () =>
         `\nEach process's pid is recorded in ${path.relative(process.cwd(), DEV_STATE_FILE)} as it starts: \`--stop\` and a new \`dev\`\n` +
         'stop a Temporal server whose `long-video dev` was killed (only a process whose command line is still the\n' +
-        'recorded one), and no second server opens a database another live server holds.',
+        'recorded one), and no second server opens a database another live server holds.\n\n' +
+        'Closed chains are kept CHAIN_RETENTION_DAYS days (default 30; the namespace is set on each start).\n\n' +
+        RUN_EXIT_CODES_HELP,
     )
     .action(act(dev));
 

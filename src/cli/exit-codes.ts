@@ -25,6 +25,9 @@ export const EXIT_FOR_STATE: Record<ChainState, number> = {
   cancelled: EXIT.cancelled,
 };
 
+/** For commands that report no chain's state: a worker, the simulator, `list`... */
+export const RUN_EXIT_CODES_HELP = 'Exit codes: 0 ok, 1 failure, 2 bad usage.';
+
 /** The table, for `--help`. */
 export const EXIT_CODES_HELP =
   'Exit codes: 0 ok (a chain running or completed), 1 failure (a chain failed), 2 bad usage or a refused ' +

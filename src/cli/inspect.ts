@@ -10,7 +10,7 @@ import {
   followChain,
   listChains,
 } from '../client';
-import { EXIT_CODES_HELP, EXIT_FOR_STATE } from './exit-codes';
+import { EXIT_CODES_HELP, EXIT_FOR_STATE, RUN_EXIT_CODES_HELP } from './exit-codes';
 import { liveProgress } from './live-progress';
 import { chainSummary, outputLines, printOutputs, renderProgress, webUiLink } from './print';
 import { forTerminal } from './terminal-text';
@@ -81,7 +81,7 @@ export const listCommand = () =>
     .addOption(choiceOption('--state <state>', 'only chains in this state', CHAIN_STATES))
     .addOption(numberOption('--limit <count>', 'at most this many chains (default 50)'))
     .option('--json', 'print the chains as JSON')
-    .addHelpText('after', '\nExit codes: 0 ok, 1 failure, 2 bad usage.')
+    .addHelpText('after', `\n${RUN_EXIT_CODES_HELP}`)
     .action(act(list));
 
 async function list(values: { state?: ChainState; limit?: number; json?: boolean }): Promise<number> {

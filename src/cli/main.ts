@@ -4,7 +4,7 @@ import { ChainNotFound, ChainRequestRefused } from '../client';
 import { appendCommand, pauseCommand, redoCommand, resumeCommand } from './control';
 import { demoCommand } from './demo';
 import { devCommand } from './dev';
-import { EXIT, EXIT_CODES_HELP } from './exit-codes';
+import { EXIT, EXIT_CODES_HELP, RUN_EXIT_CODES_HELP } from './exit-codes';
 import { cancelCommand, listCommand, statusCommand, watchCommand } from './inspect';
 import { quickstartCommand } from './quickstart';
 import { receiverCommand } from './receiver';
@@ -22,6 +22,7 @@ const workerDefinition = () =>
         'Stops gracefully on SIGINT/SIGTERM.',
     )
     .option('--no-receiver', 'do not serve callbacks here (a `long-video receiver` does)')
+    .addHelpText('after', `\n${RUN_EXIT_CODES_HELP}`)
     .action(act((options: { receiver?: boolean }) => workerCommand(options)));
 
 const receiverDefinition = () =>
@@ -34,6 +35,7 @@ const receiverDefinition = () =>
         'Needs CALLBACK_PUBLIC_URL and CALLBACK_SECRET; run the workers with --no-receiver beside it. Prints\n' +
         '`listening on URL` when ready and stops gracefully on SIGINT/SIGTERM.',
     )
+    .addHelpText('after', `\n${RUN_EXIT_CODES_HELP}`)
     .action(act(() => receiverCommand()));
 
 /** Every command, in the order `long-video --help` lists them. */

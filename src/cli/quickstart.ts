@@ -11,6 +11,7 @@ import { RunwayClient } from '../provider/client';
 import type { TaskDetail } from '../provider/answers';
 import { startSimulator } from '../simulator/server';
 import { redactUrl } from '../chain/redact';
+import { RUN_EXIT_CODES_HELP } from './exit-codes';
 import { UsageError, act, newCommand, numberOption } from './usage';
 
 interface QuickstartOptions {
@@ -35,6 +36,7 @@ export const quickstartCommand = () =>
       numberOption('--poll-ms <ms>', 'poll interval (default 250 with the simulator, 6000 otherwise)'),
     )
     .addOption(numberOption('--time-scale <s>', "the embedded simulator's time scale (default 0.02)"))
+    .addHelpText('after', `\n${RUN_EXIT_CODES_HELP}`)
     .action(act(quickstart));
 
 async function quickstart(values: QuickstartOptions): Promise<void> {

@@ -1,6 +1,7 @@
 /** `long-video simulator`: run the provider simulator until Ctrl-C. */
 import { startSimulator } from '../simulator/server';
 import type { SimulatorOptions } from '../simulator/options';
+import { RUN_EXIT_CODES_HELP } from './exit-codes';
 import { UsageError, act, newCommand, numberOption, repeatableOption } from './usage';
 
 interface SimulatorFlags {
@@ -72,6 +73,7 @@ export const simulatorCommand = () =>
         'prompt holding one fails with 400)',
     )
     .option('--quiet', 'no request log')
+    .addHelpText('after', `\n${RUN_EXIT_CODES_HELP}`)
     .action(act(simulator));
 
 async function simulator(values: SimulatorFlags): Promise<void> {

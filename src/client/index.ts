@@ -8,6 +8,7 @@ export { CHAIN_STATES, type ChainListing, chainProgress, followChain, listChains
 export {
   type ResumeOutcome,
   appendChain,
+  approveChain,
   cancelChain,
   pauseChain,
   redoChain,

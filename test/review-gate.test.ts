@@ -67,7 +67,9 @@ test('a --review chain stops after each segment until approved; a redo at the ga
   // A resume is not an approval, nor is an approval of another segment.
   const resume = await cli(['resume', ID]);
   expect(resume).toMatchObject({ code: 2 });
-  expect(resume.stderr).toContain(`the chain awaits review of segment 1: approve it (long-video approve ${ID})`);
+  expect(resume.stderr).toContain(
+    `the chain awaits review of segment 1: approve it (long-video approve ${ID})`,
+  );
   const wrong = await cli(['approve', ID, '--segment', '2']);
   expect(wrong).toMatchObject({ code: 2 });
   expect(wrong.stderr).toContain('the chain awaits review of segment 1, not 2');
@@ -117,7 +119,19 @@ test('a --review chain stops after each segment until approved; a redo at the ga
 test('approve refuses a chain that awaits no review, with the reason it is paused', async () => {
   const { cli } = useStack();
   const id = 'review-none';
-  await cli(['start', '--aspect-ratio', '1:1', '--id', id, '--prompt', 'a', '--prompt', 'b', '--prompt', 'c']);
+  await cli([
+    'start',
+    '--aspect-ratio',
+    '1:1',
+    '--id',
+    id,
+    '--prompt',
+    'a',
+    '--prompt',
+    'b',
+    '--prompt',
+    'c',
+  ]);
   await cli(['pause', id, '--reason', 'lunch']);
   const r = await cli(['approve', id]);
   expect(r.code).toBe(2);

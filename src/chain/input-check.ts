@@ -71,7 +71,10 @@ function readers() {
   /** Where notifications go (the contract's `NotifyUrl`): both rules run, as zod's refinements do. */
   const notifyUrl = refined(str(), [
     httpUrlRule,
-    [(s) => !hasCredentials(s), "must not hold credentials (user:password@): it is kept in the chain's history"],
+    [
+      (s) => !hasCredentials(s),
+      "must not hold credentials (user:password@): it is kept in the chain's history",
+    ],
   ]);
 
   const options = object(

@@ -88,8 +88,8 @@ export const startCommand = () =>
     )
     .option(
       '--notify <url>',
-      'POST the chain\'s state as JSON to this http(s) URL when it pauses, completes, fails or is cancelled ' +
-        '(default NOTIFY_URL). Kept in the chain\'s history: no credentials in it',
+      "POST the chain's state as JSON to this http(s) URL when it pauses, completes, fails or is cancelled " +
+        "(default NOTIFY_URL). Kept in the chain's history: no credentials in it",
     )
     .option('--no-notify', 'send no notifications, even with NOTIFY_URL set')
     .option('--dry-run', 'print the estimated credits and start nothing')

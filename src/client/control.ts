@@ -46,7 +46,11 @@ export function pauseChain(client: Client, id: string, request: OperatorRequest 
  * segment, or delivers after the last. Refused (`ChainRequestRefused`) when the chain awaits no review,
  * or, with `segment`, another one.
  */
-export function approveChain(client: Client, id: string, request: OperatorRequest & { segment?: number } = {}) {
+export function approveChain(
+  client: Client,
+  id: string,
+  request: OperatorRequest & { segment?: number } = {},
+) {
   const handle = client.workflow.getHandle(id);
   return update(id, () => handle.executeUpdate(approveUpdate, { args: [request] }));
 }

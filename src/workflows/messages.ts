@@ -56,8 +56,6 @@ export const redoUpdate = defineUpdate<ChainProgress, [OperatorRequest & { from:
  * next segment, or to delivery after the last. `segment`, when given, must be the one under review (an
  * approval meant for another segment changes nothing).
  */
-export const approveUpdate = defineUpdate<ChainProgress, [OperatorRequest & { segment?: number }]>(
-  'approve',
-);
+export const approveUpdate = defineUpdate<ChainProgress, [OperatorRequest & { segment?: number }]>('approve');
 export const appendUpdate = defineUpdate<ChainProgress, [OperatorRequest & { prompts: string[] }]>('append');
 export const taskFinishedSignal = defineSignal<[TaskFinishedSignal]>('taskFinished');

@@ -41,12 +41,7 @@ export async function notify(run: ChainRun): Promise<void> {
   const url = run.input.options.notifyUrl;
   if (!url || !patched(NOTIFY)) return;
   const { workflowId, runId } = workflowInfo();
-  const notice = noticeOf(
-    workflowId,
-    run.chain.progress(),
-    run.awaitingReview,
-    new Date().toISOString(),
-  );
+  const notice = noticeOf(workflowId, run.chain.progress(), run.awaitingReview, new Date().toISOString());
   try {
     await startChild(chainNotification, {
       workflowId: `${workflowId}/notify/${runId}/${++run.noticesSent}`,

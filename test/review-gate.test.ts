@@ -139,6 +139,25 @@ test('approve refuses a chain that awaits no review, with the reason it is pause
   await cli(['cancel', id]);
 });
 
+test('a storyboard asks for review with `review: true`; anything but a boolean is refused before anything is paid', async () => {
+  const { cli, outputDir } = useStack();
+  const board = path.join(outputDir, 'review-board.yaml');
+  writeFileSync(board, 'aspectRatio: "16:9"\nreview: true\nprompts:\n  - a lighthouse\n');
+  expect((await cli(['start', '--id', 'review-board', '--prompts', board])).code).toBe(0);
+  const p = await eventually(async () => {
+    const now = await chainProgress(useStack().client, 'review-board');
+    return now.paused?.by === 'review' ? now : undefined;
+  }, 90_000);
+  expect(p.reason).toMatch(/^review segment 1 of 1 \(.*\): approve to stitch the final video/);
+  await cli(['cancel', 'review-board']);
+
+  writeFileSync(board, 'aspectRatio: "16:9"\nreview: "yes"\nprompts:\n  - a lighthouse\n');
+  const bad = await cli(['start', '--id', 'review-board-bad', '--prompts', board]);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toContain('options.review: Invalid input: expected boolean');
+  expect(await useStack().sim.admin.ledger()).toHaveLength(1);
+});
+
 /** The history replays on the current code; RECORD_HISTORIES=1 keeps it as a replay fixture. */
 async function expectReplaysAndRecord(workflowId: string) {
   const history = await useStack().client.workflow.getHandle(workflowId).fetchHistory();

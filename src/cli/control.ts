@@ -130,10 +130,10 @@ export const approveCommand = () =>
   newCommand('approve')
     .summary('approve the segment a review chain awaits')
     .description(
-      'A chain started with --review pauses after each segment (once its file is archived) until it is\n' +
-        'approved: it then pays for the next segment, or, after the last one, stitches the final video.\n' +
-        'To make the segment again instead: long-video redo ID --from K --prompt TEXT (the review comes again).\n' +
-        'Refused (exit 2) when the chain awaits no review, or with --segment, when it awaits another one.',
+      'A chain started with --review pauses after each segment, once its file is\n' +
+        'archived, until it is approved: it then pays for the next segment, or, after\n' +
+        'the last one, stitches the final video. To make the segment again instead:\n' +
+        'long-video redo ID --from K --prompt TEXT (the review comes again).',
     )
     .argument('<id>', 'the chain (workflow) id')
     .addOption(numberOption('--segment <k>', 'the segment you approve: refused if the chain awaits another'))

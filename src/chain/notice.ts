@@ -31,12 +31,13 @@ export function noticeOf(
   reviewing: number | undefined,
   at: string,
 ): ChainNotice {
-  const segment = reviewing === undefined ? undefined : progress.segments[reviewing - 1];
+  const paused = progress.state === 'paused';
+  const segment = reviewing === undefined || !paused ? undefined : progress.segments[reviewing - 1];
   return {
     workflowId,
     state: progress.state,
     ...(progress.reason ? { reason: progress.reason } : {}),
-    ...(progress.paused ? { pausedBy: progress.paused.by } : {}),
+    ...(paused && progress.paused ? { pausedBy: progress.paused.by } : {}),
     segmentsDone: progress.segmentsDone,
     segmentsTotal: progress.segmentsTotal,
     creditsSpent: progress.creditsSpent,

@@ -17,6 +17,7 @@ import type { createNotifyActivities } from '../activities/notify';
 import { type ChainNotice, noticeOf } from '../chain/notice';
 import type { ChainRun } from './chain-run';
 import { NOTIFY } from './patches';
+import { underReview } from './review';
 
 type NotifyActivities = ReturnType<typeof createNotifyActivities>;
 
@@ -41,7 +42,7 @@ export async function notify(run: ChainRun): Promise<void> {
   const url = run.input.options.notifyUrl;
   if (!url || !patched(NOTIFY)) return;
   const { workflowId, runId } = workflowInfo();
-  const notice = noticeOf(workflowId, run.chain.progress(), run.awaitingReview, new Date().toISOString());
+  const notice = noticeOf(workflowId, run.chain.progress(), underReview(run), new Date().toISOString());
   try {
     await startChild(chainNotification, {
       workflowId: `${workflowId}/notify/${runId}/${++run.noticesSent}`,

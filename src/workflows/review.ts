@@ -22,13 +22,17 @@ export async function reviewGate(run: ChainRun, segment: SegmentState): Promise<
   await condition(() => !chain.paused && run.redosWaiting === 0);
   if (segment.state !== 'succeeded' || chain.segments[segment.index - 1] !== segment) return;
   run.awaitingReview = segment.index;
-  chain.pause(reviewReason(segment, chain.segments.length), REVIEW);
+  chain.pause(reviewReason(run, segment), REVIEW);
 }
 
-function reviewReason(segment: SegmentState, total: number): string {
+function reviewReason({ chain, archiveFailures }: ChainRun, segment: SegmentState): string {
   const id = workflowInfo().workflowId;
   const k = segment.index;
-  const link = segment.archive?.video ?? (segment.videoUrl ? redactUrl(segment.videoUrl) : 'no file');
+  const total = chain.segments.length;
+  const url = segment.videoUrl ? redactUrl(segment.videoUrl) : 'no video URL';
+  const failed = archiveFailures.get(k);
+  // Without its file (the archive failed: tried again before delivery), the provider's URL is shown.
+  const link = segment.archive?.video ?? (failed ? `${url}; not archived: ${failed}` : url);
   const then = k === total ? 'approve to stitch the final video' : `approve to go on to segment ${k + 1}`;
   return (
     `review segment ${k} of ${total} (${link}): ${then} (\`long-video approve ${id}\`), or make it again ` +

@@ -13,6 +13,7 @@ import { describeTemporalConnection, temporalConnectionOptions } from './config/
 import { workerLogger } from './temporal/logging';
 import { createProviderActivities } from './activities';
 import { createDeliverableActivities } from './activities/deliverable';
+import { createNotifyActivities } from './activities/notify';
 import { LocalFolderStorage } from './media/storage';
 import { type Config, loadConfig, providerApiKey } from './config/config';
 import { RunwayClient } from './provider/client';
@@ -54,18 +55,21 @@ export async function startWorkers(config: Config): Promise<RunningWorkers> {
     shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE_MS,
   } satisfies Partial<WorkerOptions>;
 
-  // Local work (archive, stitch, report) runs beside the workflows.
+  // Local work (archive, stitch, report, notifications) runs beside the workflows.
   const workflows = await Worker.create({
     ...common,
     taskQueue: WORKFLOW_TASK_QUEUE,
     // Unset, the SDK sizes the cache from the heap limit (about 2,300 chains with Node's default heap).
     ...(config.WORKER_CACHED_CHAINS === undefined ? {} : { maxCachedWorkflows: config.WORKER_CACHED_CHAINS }),
-    activities: createDeliverableActivities({
-      storage: new LocalFolderStorage(config.OUTPUT_DIR),
-      mediaHosts: mediaHosts(config),
-      maxBytes: config.MEDIA_MAX_BYTES,
-      downloadTimeoutMs: config.MEDIA_DOWNLOAD_TIMEOUT_MS,
-    }),
+    activities: {
+      ...createDeliverableActivities({
+        storage: new LocalFolderStorage(config.OUTPUT_DIR),
+        mediaHosts: mediaHosts(config),
+        maxBytes: config.MEDIA_MAX_BYTES,
+        downloadTimeoutMs: config.MEDIA_DOWNLOAD_TIMEOUT_MS,
+      }),
+      ...createNotifyActivities({ secret: config.NOTIFY_SECRET }),
+    },
     ...(existsSync(WORKFLOW_BUNDLE)
       ? { workflowBundle: { codePath: WORKFLOW_BUNDLE } }
       : { workflowsPath: require.resolve('./workflows') }),

@@ -80,6 +80,16 @@ const options = fc.record(
     deliver: maybe(fc.boolean()),
     trimBoundaryFrame: maybe(fc.boolean()),
     crossfadeSeconds: number(0, 0.5, 2, 2.5),
+    review: maybe(fc.boolean()),
+    notifyUrl: maybe(
+      fc.constantFrom(
+        'https://hooks.example/chain',
+        'http://127.0.0.1:9/x',
+        'ftp://h/x',
+        'https://u:p@h/x',
+        'ftp://u@h',
+      ),
+    ),
     unknownOption: anything,
   },
   { requiredKeys: [] },

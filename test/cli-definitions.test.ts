@@ -30,6 +30,7 @@ test('every command is defined, and `long-video --help` lists them all', async (
   expect(commands.map((c) => c.name()).sort()).toEqual(
     [
       'append',
+      'approve',
       'cancel',
       'demo',
       'dev',
@@ -106,6 +107,7 @@ test('the numeric options are the expected ones, all with the one parser', () =>
     'list --limit',
     'resume --max-credits',
     'redo --from',
+    'approve --segment',
     'dev --port',
     'simulator --time-scale',
     'quickstart --poll-ms',

@@ -8,6 +8,7 @@
 import { ASPECT_RATIOS, DURATIONS, MAX_PROMPT_LENGTH, QUALITIES } from './contract';
 import type { ResolvedInput } from './input';
 import { DEFAULT_PRICES } from './prices';
+import { hasCredentials } from './redact';
 import {
   type Issue,
   type Reader,
@@ -57,17 +58,22 @@ function readers() {
   );
 
   /** An absolute http(s) URL (the contract's `HttpUrl`). */
-  const httpUrl = refined(str(), [
+  const isHttpUrl = (s: string) => {
+    try {
+      const u = new URL(s);
+      return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname.length > 0;
+    } catch {
+      return false;
+    }
+  };
+  const httpUrlRule: [(s: string) => boolean, string] = [isHttpUrl, 'must be an absolute http(s) URL'];
+  const httpUrl = refined(str(), [httpUrlRule]);
+  /** Where notifications go (the contract's `NotifyUrl`): both rules run, as zod's refinements do. */
+  const notifyUrl = refined(str(), [
+    httpUrlRule,
     [
-      (s) => {
-        try {
-          const u = new URL(s);
-          return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname.length > 0;
-        } catch {
-          return false;
-        }
-      },
-      'must be an absolute http(s) URL',
+      (s) => !hasCredentials(s),
+      "must not hold credentials (user:password@): it is kept in the chain's history",
     ],
   ]);
 
@@ -91,6 +97,8 @@ function readers() {
       deliver: withDefault(bool, () => true),
       trimBoundaryFrame: withDefault(bool, () => false),
       crossfadeSeconds: withDefault(num({ min: 0, max: 2 }), () => 0),
+      review: optional(bool),
+      notifyUrl: optional(notifyUrl),
     },
     true,
   );

@@ -8,6 +8,7 @@ import {
   AspectRatio,
   Duration,
   HttpUrl,
+  NotifyUrl,
   Prompt,
   Quality,
   checkGenerateRules,
@@ -59,6 +60,11 @@ export const ChainOptions = z
     trimBoundaryFrame: z.boolean().default(false),
     /** Stitching: crossfade at each joint, in seconds (0: a cut). */
     crossfadeSeconds: z.number().min(0).max(2).default(0),
+    /** Pause after each segment (archived) until an operator approves it or redoes it. */
+    review: z.boolean().optional(),
+    /** POST the chain's state here when it pauses, completes, fails or is cancelled. Kept in the
+     * workflow input and history: no credentials in it (a signing secret is NOTIFY_SECRET, the worker's). */
+    notifyUrl: NotifyUrl.optional(),
   })
   .strict();
 export type ChainOptions = z.infer<typeof ChainOptions>;

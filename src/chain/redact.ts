@@ -13,3 +13,13 @@ export function redactUrl(url: string): string {
 export function redactUrlsIn(text: string): string {
   return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]*@/gi, '$1***@');
 }
+
+/** Whether a URL names a user or password (`https://user:password@host`). */
+export function hasCredentials(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.username !== '' || u.password !== '';
+  } catch {
+    return false;
+  }
+}

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ASPECT_RATIOS, MAX_PROMPT_LENGTH, QUALITIES } from './contract';
+import { hasCredentials } from './redact';
 
 export const Duration = z.union([z.literal(5), z.literal(10)], {
   error: 'duration must be 5 or 10 (seconds)',
@@ -32,6 +33,12 @@ export const HttpUrl = z.string().refine((s) => {
     return false;
   }
 }, 'must be an absolute http(s) URL');
+
+/** Where a chain's notifications go: an http(s) URL that holds no credentials (it is kept in history). */
+export const NotifyUrl = HttpUrl.refine(
+  (s) => !hasCredentials(s),
+  "must not hold credentials (user:password@): it is kept in the chain's history",
+);
 
 /** The contract's rules across fields of a generation: shared by the request and a chain's input. */
 export function checkGenerateRules(

@@ -1,7 +1,7 @@
-/** `long-video pause | resume | redo | append`: steer a chain through its updates. */
+/** `long-video pause | resume | redo | append | approve`: steer a chain through its updates. */
 import os from 'node:os';
 import { loadConfig } from '../config/config';
-import { appendChain, connectClient, pauseChain, redoChain, resumeChain } from '../client';
+import { appendChain, approveChain, connectClient, pauseChain, redoChain, resumeChain } from '../client';
 import { EXIT_CODES_HELP } from './exit-codes';
 import { renderProgress } from './print';
 import { readStoryboard } from './storyboard';
@@ -123,5 +123,36 @@ async function append(id: string, values: { prompt?: string[]; prompts?: string 
   const where = kind === 'new-run' ? ' in a new run' : '';
   console.log(`${id}: appended ${prompts.length} segment(s)${where}; the chain now has ${p.segmentsTotal}`);
   if (kind === 'new-run') console.log(renderProgress(id, p));
+  return 0;
+}
+
+export const approveCommand = () =>
+  newCommand('approve')
+    .summary('approve the segment a review chain awaits')
+    .description(
+      'A chain started with --review pauses after each segment, once its file is\n' +
+        'archived, until it is approved: it then pays for the next segment, or, after\n' +
+        'the last one, stitches the final video. To make the segment again instead:\n' +
+        'long-video redo ID --from K --prompt TEXT (the review comes again).',
+    )
+    .argument('<id>', 'the chain (workflow) id')
+    .addOption(numberOption('--segment <k>', 'the segment you approve: refused if the chain awaits another'))
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 approved, 2 the chain awaits no review (or another segment), 4 no running chain with that id.',
+    )
+    .action(act(approve));
+
+async function approve(id: string, values: { segment?: number }): Promise<number> {
+  if (values.segment !== undefined && (!Number.isInteger(values.segment) || values.segment < 1))
+    throw new UsageError('--segment K: the number of the segment under review (1 or more)');
+  const reviewed = values.segment;
+  const p = await approveChain(await connect(), id, { by: operator(), segment: reviewed });
+  const next = p.segments.find((s) => s.state !== 'succeeded');
+  console.log(
+    next
+      ? `approved ${id} at ${p.segmentsDone}/${p.segmentsTotal} segments: segment ${next.index} is next`
+      : `approved ${id}: all ${p.segmentsTotal} segments, the final video is being stitched`,
+  );
   return 0;
 }

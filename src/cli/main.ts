@@ -1,7 +1,7 @@
 /** The `long-video` command line: every command's one definition, and the errors and exit codes of all. */
 import { type Command, CommanderError } from 'commander';
 import { ChainNotFound, ChainRequestRefused } from '../client';
-import { appendCommand, pauseCommand, redoCommand, resumeCommand } from './control';
+import { appendCommand, approveCommand, pauseCommand, redoCommand, resumeCommand } from './control';
 import { demoCommand } from './demo';
 import { devCommand } from './dev';
 import { EXIT, EXIT_CODES_HELP, RUN_EXIT_CODES_HELP } from './exit-codes';
@@ -49,6 +49,7 @@ export const COMMANDS: ReadonlyArray<() => Command> = [
   resumeCommand,
   redoCommand,
   appendCommand,
+  approveCommand,
   workerDefinition,
   receiverDefinition,
   devCommand,

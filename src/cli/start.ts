@@ -27,6 +27,8 @@ interface StartOptions {
   maxCredits?: number;
   trimBoundaryFrame?: boolean;
   crossfade?: number;
+  review?: boolean;
+  notify?: string | false;
   dryRun?: boolean;
   wait?: boolean;
   json?: boolean;
@@ -80,6 +82,17 @@ export const startCommand = () =>
     )
     .option('--trim-boundary-frame', "drop each extension's first frame when stitching")
     .addOption(numberOption('--crossfade <seconds>', 'crossfade this long at each joint when stitching'))
+    .option(
+      '--review',
+      'pause after each segment (once its file is archived) until `long-video approve ID`; `redo ID --from K` ' +
+        'makes it again. The last segment waits too, before the final video is stitched',
+    )
+    .option(
+      '--notify <url>',
+      "POST the chain's state as JSON to this http(s) URL when it pauses, completes, fails or is cancelled " +
+        "(default NOTIFY_URL). Kept in the chain's history: no credentials in it",
+    )
+    .option('--no-notify', 'send no notifications, even with NOTIFY_URL set')
     .option('--dry-run', 'print the estimated credits and start nothing')
     .option('--wait', 'follow the chain with live progress until it ends')
     .option('--json', 'with --wait: print only the final result as JSON')
@@ -95,7 +108,9 @@ async function start(values: StartOptions): Promise<number> {
   if (values.replace && values.id === undefined)
     throw new UsageError('--replace goes with --id: the id of the closed chain to replace');
   if (values.prompt && values.prompts) throw new UsageError('use --prompt or --prompts, not both');
-  const board = values.prompts ? await readStoryboard(values.prompts) : { prompts: values.prompt ?? [] };
+  const { review: boardReview, ...board } = values.prompts
+    ? await readStoryboard(values.prompts)
+    : { prompts: values.prompt ?? [] };
   if (board.prompts.length === 0)
     throw new UsageError('no prompts: give --prompt TEXT (repeatable) or --prompts FILE');
   const defined = <T extends object>(o: T) =>
@@ -119,6 +134,9 @@ async function start(values: StartOptions): Promise<number> {
         maxCredits: values.maxCredits,
         trimBoundaryFrame: values.trimBoundaryFrame,
         crossfadeSeconds: values.crossfade,
+        review: values.review ?? boardReview,
+        // Checked with the rest of the input: a bad URL is refused (exit 2) before anything starts.
+        notifyUrl: values.notify === false ? undefined : (values.notify ?? config.NOTIFY_URL),
       }),
     });
   } catch (err) {

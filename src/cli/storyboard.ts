@@ -1,7 +1,8 @@
 /**
  * Prompt files for `long-video start --prompts FILE`: one prompt per line (blank lines and `#` comments
  * skipped), or a JSON/YAML storyboard: a list of prompts (strings or `{ prompt }`), or an object with
- * `prompts` and any chain parameter (`duration`, `quality`, `aspectRatio`, `imageUrl`, `waterMark`).
+ * `prompts` and any chain parameter (`duration`, `quality`, `aspectRatio`, `imageUrl`, `waterMark`), and
+ * `review: true` (as `start --review`).
  */
 import { type Stats, constants as fsConstants } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
@@ -22,6 +23,8 @@ const Storyboard = z.union([
       aspectRatio: z.unknown().optional(),
       imageUrl: z.unknown().optional(),
       waterMark: z.unknown().optional(),
+      /** Pause after each segment for an operator's approval (as `start --review`). */
+      review: z.unknown().optional(),
     })
     .strict(),
 ]);

@@ -1,4 +1,4 @@
-/** Steering a chain: cancel, and the workflow's updates (pause, resume, redo, append); a new run of a closed chain. */
+/** Steering a chain: cancel, and the workflow's updates (pause, resume, redo, append, approve); a new run of a closed chain. */
 import {
   type Client,
   WorkflowExecutionAlreadyStartedError,
@@ -14,6 +14,7 @@ import { longVideo } from '../workflows';
 import {
   type OperatorRequest,
   appendUpdate,
+  approveUpdate,
   pauseUpdate,
   redoUpdate,
   resumeUpdate,
@@ -38,6 +39,20 @@ async function update<T>(id: string, call: () => Promise<T>): Promise<T> {
 export function pauseChain(client: Client, id: string, request: OperatorRequest & { reason?: string }) {
   const handle = client.workflow.getHandle(id);
   return update(id, () => handle.executeUpdate(pauseUpdate, { args: [request] }));
+}
+
+/**
+ * Approve the segment a review gate awaits (a chain started with `review`): it goes on to the next
+ * segment, or delivers after the last. Refused (`ChainRequestRefused`) when the chain awaits no review,
+ * or, with `segment`, another one.
+ */
+export function approveChain(
+  client: Client,
+  id: string,
+  request: OperatorRequest & { segment?: number } = {},
+) {
+  const handle = client.workflow.getHandle(id);
+  return update(id, () => handle.executeUpdate(approveUpdate, { args: [request] }));
 }
 
 /** What a redo or an append did: changed the running chain, or started a new run of a closed one. */

@@ -16,6 +16,7 @@ export {
   type CancelOutcome,
   type ResumeOutcome,
   appendChain,
+  approveChain,
   cancelChain,
   pauseChain,
   redoChain,

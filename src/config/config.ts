@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
-import { describeZodError } from '../chain/requests';
+import { NotifyUrl, describeZodError } from '../chain/requests';
 import { DEFAULT_BASE_URL } from '../provider/client';
 import { TEMPORAL_ENV_KEYS, type TemporalSettings, loadTemporalSettings } from './connection';
 import { readDevState } from './dev-state';
@@ -65,6 +65,10 @@ export const Settings = z
       ),
     MEDIA_MAX_BYTES: int(1).default(512 * 1024 * 1024),
     MEDIA_DOWNLOAD_TIMEOUT_MS: int(100).default(120_000),
+    /** `long-video start`'s default `--notify` URL: where chains POST their pauses and their end. */
+    NOTIFY_URL: NotifyUrl.optional(),
+    /** Signs notifications (X-Long-Video-Signature); read by the worker only, never put in a chain. */
+    NOTIFY_SECRET: z.string().min(16, 'NOTIFY_SECRET must be at least 16 characters').optional(),
     /** The worker's log level (`workerLogger(config.LOG_LEVEL)`). */
     LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   })

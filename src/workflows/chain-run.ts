@@ -32,6 +32,10 @@ export interface ChainRun {
   readonly archiving: Map<number, Promise<void>>;
   readonly archiveFailures: Map<number, string>;
   readonly activities: ReturnType<typeof chainActivities>;
+  /** The segment a review pause awaits approval for (`review: true`). */
+  awaitingReview?: number;
+  /** Notifications this run has sent (each one's child workflow is numbered). */
+  noticesSent: number;
 }
 
 export function startRun(input: ResolvedInput): ChainRun {
@@ -44,6 +48,7 @@ export function startRun(input: ResolvedInput): ChainRun {
     archiving: new Map(),
     archiveFailures: new Map(),
     activities: chainActivities(input),
+    noticesSent: 0,
   };
 }
 

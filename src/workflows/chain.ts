@@ -32,6 +32,8 @@ export class Chain {
   /** The cap on `creditsSpent` in force: the input's `--max-credits`, raised by `resume --max-credits`. */
   maxCredits?: number;
   outputs?: ChainOutputs;
+  /** Told of every pause as it happens (the chain's notifications). */
+  onPause?: () => void;
 
   constructor(input: ResolvedInput) {
     const carry = input.carry;
@@ -166,6 +168,7 @@ export class Chain {
   pause(reason: string, by: string): void {
     this.paused = { reason, by, at: now() };
     this.publish();
+    this.onPause?.();
   }
 
   resume(): void {

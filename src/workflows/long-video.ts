@@ -4,7 +4,8 @@
  * receiver) and a poll on the provider queue. A task that fails for a passing reason is paid again; any
  * other reason, and a create whose answer was lost, pause the chain for a person (never paying twice).
  * Operators pause, resume, redo and append through updates; long chains continue as new runs with their
- * whole state.
+ * whole state. With `review`, each segment waits for an operator's approval (review.ts); with
+ * `notifyUrl`, each pause and the end are reported there (notify.ts).
  */
 import {
   ApplicationFailure,
@@ -23,9 +24,11 @@ import type { ChainProgress } from '../chain/progress';
 import { type ChainRun, startRun } from './chain-run';
 import { applicationFailure, nextRunInput, validate } from './chain-inputs';
 import { deliver, settleArchives } from './delivery';
+import { notify } from './notify';
 import { handleMessages } from './operator-updates';
 import { PauseChain } from './pause-chain';
 import { VALIDATE_NEXT_RUN } from './patches';
+import { reviewGate } from './review';
 import { runSegment } from './segment';
 
 /** `input` is checked again here, every problem at once: a caller need not be typed (another SDK, the UI). */
@@ -33,6 +36,7 @@ export async function longVideo(input: LongVideoInput): Promise<ChainProgress> {
   const run = startRun(validate(input));
   const { chain } = run;
   handleMessages(run);
+  chain.onPause = () => void notify(run);
   try {
     for (;;) {
       // No new paid call while paused or while a redo is being applied.
@@ -53,6 +57,7 @@ export async function longVideo(input: LongVideoInput): Promise<ChainProgress> {
       }
       try {
         await runSegment(run, segment);
+        if (segment.state === 'succeeded') await reviewGate(run, segment);
       } catch (err) {
         if (!(err instanceof PauseChain)) throw err;
         if (err.keepTask) chain.stalled(segment, err.reason);
@@ -61,15 +66,20 @@ export async function longVideo(input: LongVideoInput): Promise<ChainProgress> {
       }
     }
     chain.finish('completed');
+    await notify(run);
     return chain.progress();
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;
     if (isCancellation(err)) {
-      await CancellationScope.nonCancellable(async () => chain.finish('cancelled', 'cancelled by request'));
+      await CancellationScope.nonCancellable(async () => {
+        chain.finish('cancelled', 'cancelled by request');
+        await notify(run);
+      });
       throw err;
     }
     const reason = applicationFailure(err)?.message ?? (err as Error).message;
     chain.finish('failed', reason);
+    await CancellationScope.nonCancellable(() => notify(run));
     throw ApplicationFailure.create({
       type: 'ChainFailed',
       nonRetryable: true,

@@ -51,5 +51,11 @@ export const resumeUpdate = defineUpdate<
 export const redoUpdate = defineUpdate<ChainProgress, [OperatorRequest & { from: number; prompt?: string }]>(
   'redo',
 );
+/**
+ * Approve the segment a review pause awaits (a chain started with `review`): the chain goes on to the
+ * next segment, or to delivery after the last. `segment`, when given, must be the one under review (an
+ * approval meant for another segment changes nothing).
+ */
+export const approveUpdate = defineUpdate<ChainProgress, [OperatorRequest & { segment?: number }]>('approve');
 export const appendUpdate = defineUpdate<ChainProgress, [OperatorRequest & { prompts: string[] }]>('append');
 export const taskFinishedSignal = defineSignal<[TaskFinishedSignal]>('taskFinished');

@@ -1,13 +1,14 @@
 /**
  * What the chain answers and accepts while it runs: the `progress` query, the receiver's callback signal,
- * and the operator's updates (pause, resume, redo, append). Each update is checked by its validator
+ * and the operator's updates (pause, resume, redo, append, approve). Each update is checked by its validator
  * first: a refused one changes nothing and leaves nothing in the history.
  */
-import { ApplicationFailure, condition, patched, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { type ChainRun, costOf } from './chain-run';
 import { checkAppend, checkPrompts, reject } from './chain-inputs';
 import {
   appendUpdate,
+  approveUpdate,
   pauseUpdate,
   progressQuery,
   redoUpdate,
@@ -16,6 +17,7 @@ import {
 } from './messages';
 import { GUARD } from './pause-chain';
 import { REDO_KEEPS_ATTEMPTS, REDO_WAITS_FOR_LOST_CREATE } from './patches';
+import { endReview, underReview } from './review';
 
 export function handleMessages(run: ChainRun): void {
   const { chain, callbacks } = run;
@@ -48,6 +50,8 @@ export function handleMessages(run: ChainRun): void {
     {
       validator: ({ adoptTaskId }) => {
         if (!chain.paused) reject('the chain is not paused');
+        const reviewing = underReview(run);
+        if (reviewing !== undefined) reject(awaitsReview(reviewing));
         if (adoptTaskId === undefined) return;
         if (typeof adoptTaskId !== 'string' || !/^[\w.-]{1,200}$/.test(adoptTaskId)) {
           reject('--adopt-task needs the task id the provider shows');
@@ -68,6 +72,9 @@ export function handleMessages(run: ChainRun): void {
         const held = lostCreateAtOrAfter(run, from);
         if (held && patched(REDO_WAITS_FOR_LOST_CREATE)) throw ApplicationFailure.nonRetryable(held);
         redo(run, from, prompt);
+        // Redoing the segment under review (or one before it) is the review's answer: make it again.
+        const reviewing = underReview(run);
+        if (reviewing !== undefined && from <= reviewing) endReview(run);
       } finally {
         run.redosWaiting--;
       }
@@ -85,12 +92,42 @@ export function handleMessages(run: ChainRun): void {
     },
   );
   setHandler(
+    approveUpdate,
+    () => {
+      endReview(run);
+      return chain.progress();
+    },
+    {
+      validator: ({ segment }) => {
+        const reviewing = underReview(run);
+        if (reviewing === undefined) {
+          reject(
+            chain.paused
+              ? `the chain is not awaiting review: it is paused by ${chain.paused.by} (${chain.paused.reason}); resume it instead`
+              : 'the chain is not awaiting review (it is running: nothing to approve)',
+          );
+        }
+        if (segment !== undefined && segment !== reviewing) {
+          reject(`the chain awaits review of segment ${reviewing}, not ${String(segment)}`);
+        }
+      },
+    },
+  );
+  setHandler(
     appendUpdate,
     ({ prompts }) => {
       chain.append(prompts);
       return chain.progress();
     },
     { validator: ({ prompts }) => checkAppend(chain.segments.length, prompts) },
+  );
+}
+
+function awaitsReview(segment: number): string {
+  const id = workflowInfo().workflowId;
+  return (
+    `the chain awaits review of segment ${segment}: approve it (long-video approve ${id}), or make it ` +
+    `again (long-video redo ${id} --from ${segment} --prompt "…")`
   );
 }
 

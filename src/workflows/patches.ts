@@ -35,3 +35,13 @@ export const ARCHIVE_AFTER_DISCARDED = 'archive-after-discarded';
  * outcome, which the chain took as it was.
  */
 export const CALLBACK_HINTS = 'callback-hints';
+/**
+ * A chain started with `review: true` pauses after each segment is archived (by `review`) until an
+ * operator approves it or redoes it; the last segment too, before delivery.
+ */
+export const REVIEW_GATE = 'review-gate';
+/**
+ * A chain started with `notifyUrl` reports each pause and its end (completed, failed, cancelled) there,
+ * through a `chainNotification` child workflow that outlives the chain and retries for up to an hour.
+ */
+export const NOTIFY = 'notify';

@@ -30,7 +30,11 @@ export class WebUiView {
 function details(p: ChainProgress, at: number): string {
   // Every user- or provider-supplied text is escaped (`mdText`, `mdLink`): one line, no HTML, no links
   // of its own. Current details are not a history command: no patch is needed to change them.
-  const who = p.paused ? ` (paused by ${mdText(p.paused.by, 100)} at ${p.paused.at})` : '';
+  const who = !p.paused
+    ? ''
+    : p.paused.by === 'review' // a review gate: it awaits an operator's approve (or redo)
+      ? ` (awaiting review since ${p.paused.at})`
+      : ` (paused by ${mdText(p.paused.by, 100)} at ${p.paused.at})`;
   const cap = p.maxCredits !== undefined ? ` of ${p.maxCredits}` : '';
   const head = `**${p.state}**${p.reason ? `: ${mdText(p.reason, 1000)}` : ''}${who} · ${p.segmentsDone} of ${p.segmentsTotal} segments · run ${p.run} · ${p.creditsSpent}${cap} credits`;
   const links = [

@@ -139,7 +139,8 @@ export const approveCommand = () =>
     .addOption(numberOption('--segment <k>', 'the segment you approve: refused if the chain awaits another'))
     .addHelpText(
       'after',
-      '\nExit codes: 0 approved, 2 the chain awaits no review (or another segment), 4 no running chain with that id.',
+      '\nExit codes: 0 approved, 1 failure (Temporal unreachable...), 2 the chain awaits no review (or another\n' +
+        'segment), 4 no running chain with that id.',
     )
     .action(act(approve));
 

@@ -60,7 +60,7 @@ async function demo(values: { prompts?: string; timeScale?: number; keepOpen?: b
     console.log(`\n${progress.state}: ${progress.segmentsDone}/${progress.segmentsTotal} segments`);
     for (const s of progress.segments)
       console.log(
-        `  ${s.index}. ${forTerminal(s.taskId ?? '-')}  ${forTerminal(redactUrl(s.videoUrl ?? ''))}`,
+        `  ${s.index}. ${forTerminal(s.taskId ?? '-')}  ${forTerminal(s.archive?.url ?? redactUrl(s.videoUrl ?? ''))}`,
       );
     printOutputs(progress);
     console.log(`\nWeb UI: ${webUiLink(config, id)}`);

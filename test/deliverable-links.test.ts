@@ -141,7 +141,9 @@ browserTest('every link of the Web UI details and of the report answers 200 in C
   const statuses = await page.evaluate(
     // (no-store: the video element's partial copy in the cache would answer 206 for the final video)
     (urls: string[]) =>
-      Promise.all(urls.map(async (u) => [u, (await fetch(u, { cache: 'no-store' })).status] as const)),
+      Promise.all(
+        urls.map(async (u) => [u, (await fetch(u, { cache: 'no-store' } as RequestInit)).status] as const),
+      ),
     targets,
   );
   expect(statuses).toEqual(targets.map((u) => [u, 200]));
@@ -166,7 +168,12 @@ browserTest('the final video plays from the report and seeks by byte ranges', as
       v.addEventListener('error', () => resolve());
     });
     v.pause();
-    return { readyState: v.readyState, duration: v.duration, advanced: v.currentTime - start, error: v.error };
+    return {
+      readyState: v.readyState,
+      duration: v.duration,
+      advanced: v.currentTime - start,
+      error: v.error,
+    };
   });
   expect(played.error).toBeNull();
   expect(played.readyState).toBeGreaterThanOrEqual(2);
@@ -175,7 +182,9 @@ browserTest('the final video plays from the report and seeks by byte ranges', as
 
   const middle = manifest.final.durationSeconds / 2;
   const seeked = await video.evaluate(async (v: VideoElement, to: number) => {
-    const done = new Promise<void>((resolve) => v.addEventListener('seeked', () => resolve(), { once: true }));
+    const done = new Promise<void>((resolve) =>
+      v.addEventListener('seeked', () => resolve(), { once: true }),
+    );
     v.currentTime = to;
     await done;
     return { currentTime: v.currentTime, readyState: v.readyState, error: v.error };

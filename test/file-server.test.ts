@@ -9,6 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { type RunningFileServer, parseRange, startFileServer } from '../src/http/file-server';
 import { chainFileUrl } from '../src/media/storage';
+import { loadConfig } from '../src/config/config';
+import { startFileServerFor } from '../src/worker';
 
 let dir: string;
 let server: RunningFileServer;
@@ -173,4 +175,26 @@ test('a folder opens its report; a symlink inside the folder is served; encoded 
   expect(url.pathname).toBe('/a%252Fb/final.mp4');
   expect((await raw(url.pathname)).body.toString()).toBe('odd folder');
   expect(chainFileUrl(`${server.url}/`, 'dv-4', 'final.mp4')).toBe(`${server.url}/dv-4/final.mp4`);
+});
+
+test("the worker's file server: links on OUTPUT_PUBLIC_URL or its own URL; a port in use says what to change", async () => {
+  const config = loadConfig({ OUTPUT_DIR: path.join(dir, 'made-on-start'), OUTPUT_HOST: '0.0.0.0' });
+  const own = await startFileServerFor(config, 0);
+  try {
+    // Listening on every interface, its links name this host's loopback, never 0.0.0.0.
+    expect(own.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(own.linkBase).toBe(own.url);
+    const port = Number(new URL(own.url).port);
+    await expect(startFileServerFor({ ...config, OUTPUT_PORT: port })).rejects.toThrow(
+      `OUTPUT_PORT ${port} on 0.0.0.0 is in use: set OUTPUT_PORT (0 for any free port), or run with --no-files`,
+    );
+  } finally {
+    await own.close();
+  }
+  const proxied = await startFileServerFor(
+    { ...config, OUTPUT_PUBLIC_URL: 'https://files.example.com/v' },
+    0,
+  );
+  expect(proxied.linkBase).toBe('https://files.example.com/v');
+  await proxied.close();
 });

@@ -20,7 +20,7 @@ const workerDefinition = () =>
     .description(
       'Runs the chain workflows and the provider activities against TEMPORAL_ADDRESS. With CALLBACK_PUBLIC_URL\n' +
         'set it also serves the callback receiver on CALLBACK_HOST:CALLBACK_PORT (unless --no-receiver).\n' +
-        "It serves OUTPUT_DIR on OUTPUT_HOST:OUTPUT_PORT (default 127.0.0.1:8788; unless --no-files): the\n" +
+        'It serves OUTPUT_DIR on OUTPUT_HOST:OUTPUT_PORT (default 127.0.0.1:8788; unless --no-files): the\n' +
         "deliverables' links point there, or to OUTPUT_PUBLIC_URL when set. Stops gracefully on SIGINT/SIGTERM.",
     )
     .option('--no-receiver', 'do not serve callbacks here (a `long-video receiver` does)')

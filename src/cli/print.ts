@@ -53,7 +53,9 @@ export function chainSummary(workflowId: string, progress: ChainProgress) {
 export function printOutputs(progress: ChainProgress): void {
   const o = progress.outputs;
   const line = (label: string, file: string, url: string | undefined) =>
-    console.log(`${label.padEnd(9)} ${url ? `${forTerminal(url)}  (${forTerminal(file)})` : forTerminal(file)}`);
+    console.log(
+      `${label.padEnd(9)} ${url ? `${forTerminal(url)}  (${forTerminal(file)})` : forTerminal(file)}`,
+    );
   if (o?.video) line('video:', o.video, o.urls?.video);
   if (o?.report) line('report:', o.report, o.urls?.report);
   if (o?.manifest) line('manifest:', o.manifest, o.urls?.manifest);

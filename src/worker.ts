@@ -6,6 +6,7 @@
  * processes run. This process and the receiver are the only ones that need RUNWAY_API_KEY.
  */
 import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
@@ -15,6 +16,7 @@ import { createProviderActivities } from './activities';
 import { createDeliverableActivities } from './activities/deliverable';
 import { createNotifyActivities } from './activities/notify';
 import { LocalFolderStorage } from './media/storage';
+import { type RunningFileServer, startFileServer } from './http/file-server';
 import { type Config, loadConfig, providerApiKey } from './config/config';
 import { RunwayClient } from './provider/client';
 import { redactUrl } from './chain/redact';
@@ -37,8 +39,14 @@ export interface RunningWorkers {
   shutdown(): Promise<void>;
 }
 
-/** The workers, on the prebuilt workflow bundle when there is one (`npm run build`). */
-export async function startWorkers(config: Config): Promise<RunningWorkers> {
+/**
+ * The workers, on the prebuilt workflow bundle when there is one (`npm run build`). `outputUrl` is the base
+ * URL of the output folder for the deliverables' links (OUTPUT_PUBLIC_URL when unset; none: no links).
+ */
+export async function startWorkers(
+  config: Config,
+  { outputUrl = config.OUTPUT_PUBLIC_URL }: { outputUrl?: string } = {},
+): Promise<RunningWorkers> {
   const connection = await NativeConnection.connect(await temporalConnectionOptions(config));
   const client = new RunwayClient({
     baseUrl: config.RUNWAY_BASE_URL,
@@ -63,7 +71,7 @@ export async function startWorkers(config: Config): Promise<RunningWorkers> {
     ...(config.WORKER_CACHED_CHAINS === undefined ? {} : { maxCachedWorkflows: config.WORKER_CACHED_CHAINS }),
     activities: {
       ...createDeliverableActivities({
-        storage: new LocalFolderStorage(config.OUTPUT_DIR),
+        storage: new LocalFolderStorage(config.OUTPUT_DIR, outputUrl),
         mediaHosts: mediaHosts(config),
         maxBytes: config.MEDIA_MAX_BYTES,
         downloadTimeoutMs: config.MEDIA_DOWNLOAD_TIMEOUT_MS,
@@ -111,6 +119,27 @@ function mediaHosts(config: Config): Set<string> {
   return new Set([new URL(config.RUNWAY_BASE_URL).host, ...config.MEDIA_HOSTS]);
 }
 
+/**
+ * OUTPUT_DIR over HTTP on OUTPUT_HOST:OUTPUT_PORT (`port` overrides it); a port in use fails with what to
+ * change. Links use OUTPUT_PUBLIC_URL when set, else this server's own URL: `linkBase`.
+ */
+export async function startFileServerFor(
+  config: Config,
+  port = config.OUTPUT_PORT,
+): Promise<RunningFileServer & { linkBase: string }> {
+  await mkdir(config.OUTPUT_DIR, { recursive: true });
+  const files = await startFileServer({ root: config.OUTPUT_DIR, host: config.OUTPUT_HOST, port }).catch(
+    (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EADDRINUSE') throw err;
+      throw new Error(
+        `OUTPUT_PORT ${port} on ${config.OUTPUT_HOST} is in use: set OUTPUT_PORT (0 for any free port), or run ` +
+          'with --no-files when another process serves OUTPUT_DIR',
+      );
+    },
+  );
+  return { ...files, linkBase: config.OUTPUT_PUBLIC_URL ?? files.url };
+}
+
 /** The receiver for this configuration, or undefined when chains poll only. */
 export async function startReceiverFor(
   config: Config,
@@ -144,16 +173,25 @@ export async function startReceiverFor(
  * and, unless `receiver: false`, the callback receiver when callbacks are configured. Prints
  * `worker ready (...)` once polling (tools/lab/worker-process.ts waits for it); resolves once stopped.
  */
-export async function runWorker(config: Config, options: { receiver?: boolean } = {}): Promise<void> {
+export async function runWorker(
+  config: Config,
+  options: { receiver?: boolean; files?: boolean } = {},
+): Promise<void> {
   Runtime.install({ logger: workerLogger(config.LOG_LEVEL), shutdownSignals: ['SIGINT', 'SIGTERM'] });
-  const workers = await startWorkers(config);
+  const files = options.files === false ? undefined : await startFileServerFor(config);
+  const workers = await startWorkers(config, { outputUrl: files?.linkBase }).catch(async (err: unknown) => {
+    await files?.close();
+    throw err;
+  });
   const receiver = options.receiver === false ? undefined : await startReceiverFor(config);
   console.log(
     `worker ready (Temporal ${describeTemporalConnection(config)}, provider ${redactUrl(config.RUNWAY_BASE_URL)})`,
   );
+  if (files) console.log(`output folder served on ${files.url} (links: ${redactUrl(files.linkBase)})`);
   if (receiver) console.log(`callback receiver on ${receiver.url}`);
   await workers.done;
   await receiver?.close();
+  await files?.close();
 }
 
 if (require.main === module) {

@@ -34,6 +34,7 @@ test('every command is defined, and `long-video --help` lists them all', async (
       'cancel',
       'demo',
       'dev',
+      'files',
       'list',
       'pause',
       'quickstart',

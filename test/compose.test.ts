@@ -22,8 +22,8 @@ describe('the stack as written', () => {
     expect(CHECKS[name]!(stack)).toEqual([]);
   });
 
-  test('the long-video services are the worker, the receiver and the simulator', () => {
-    expect(ourServices(stack).map(([name]) => name)).toEqual(['worker', 'receiver', 'simulator']);
+  test('the long-video services are the worker, the receiver, the file server and the simulator', () => {
+    expect(ourServices(stack).map(([name]) => name)).toEqual(['worker', 'receiver', 'files', 'simulator']);
   });
 });
 
@@ -66,6 +66,29 @@ describe('each check bites', () => {
       ],
     },
     { 'a worker serving callbacks too': [(s) => (svc(s, 'worker').command = ['worker']), /--no-receiver/] },
+    {
+      'another volume': [
+        (s) => (svc(s, 'files').volumes = ['elsewhere:/data/output:ro']),
+        /files: does not serve the volume/,
+      ],
+      'an unpublished port': [
+        (s) => (svc(s, 'files').ports = ['127.0.0.1:8788:8788']),
+        /do not publish OUTPUT_PORT 9912/,
+      ],
+      'loopback only': [(s) => (env(s, 'files').OUTPUT_HOST = '127.0.0.1'), /127.0.0.1 is not reachable/],
+      'workers serving files too': [
+        (s) => (svc(s, 'worker').command = ['worker', '--no-receiver']),
+        /worker: serves files itself/,
+      ],
+      'links to another port': [
+        (s) => (env(s, 'worker').OUTPUT_PUBLIC_URL = '${OUTPUT_PUBLIC_URL:-http://127.0.0.1:9999}'),
+        /9999 is not the files service's port 8788/,
+      ],
+      'a public URL dropped': [
+        (s) => (env(s, 'worker').OUTPUT_PUBLIC_URL = 'http://127.0.0.1:8788'),
+        /OUTPUT_PUBLIC_URL from .env is not passed on/,
+      ],
+    },
     {
       'a receiver with the key': [
         (s) => (env(s, 'receiver').RUNWAY_API_KEY = '${RUNWAY_API_KEY}'),

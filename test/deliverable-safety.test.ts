@@ -54,7 +54,11 @@ describe('credentials in a provider URL', () => {
     const saved = process.env.RUNWAY_BASE_URL;
     process.env.RUNWAY_BASE_URL = 'https://key:s3cret@api.example.test/base';
     try {
-      const stack = { server: { address: '127.0.0.1:1', namespace: 'default' }, env: {} };
+      const stack = {
+        server: { address: '127.0.0.1:1', namespace: 'default' },
+        files: { url: 'http://127.0.0.1:2' },
+        env: {},
+      };
       printStack(stack as unknown as LocalStack);
     } finally {
       log.mockRestore();

@@ -58,8 +58,10 @@ test('a --review chain stops after each segment until approved; a redo at the ga
   // The segment's file is archived before the gate, and the reason names it and both ways on.
   const file = first.segments[0]!.archive!.video;
   expect(existsSync(file)).toBe(true);
+  const link = first.segments[0]!.archive!.url;
+  expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/review-chain\/segment-001-/);
   expect(first.reason).toBe(
-    `review segment 1 of 3 (${file}): approve to go on to segment 2 (\`long-video approve ${ID}\`), ` +
+    `review segment 1 of 3 (${link}): approve to go on to segment 2 (\`long-video approve ${ID}\`), ` +
       `or make it again with \`long-video redo ${ID} --from 1 --prompt "…"\``,
   );
   expect((await cli(['status', ID])).code).toBe(5);

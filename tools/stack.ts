@@ -138,6 +138,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       RUNWAY_BASE_URL: sim.url,
       RUNWAY_API_KEY: apiKey,
       OUTPUT_DIR: outputDir,
+      // Each worker serves the folder on a port of its own (several run on this host, beside other stacks).
+      OUTPUT_PORT: '0',
       WORKER_SHUTDOWN_GRACE_MS: '1000',
       ...receiverEnv,
       ...options.workerEnv,

@@ -77,7 +77,9 @@ export function createDeliverableActivities(deps: DeliverableDeps) {
   }
 
   return {
-    async archiveSegment(input: ArchiveInput): Promise<{ archive: SegmentArchive; preview?: string }> {
+    async archiveSegment(
+      input: ArchiveInput,
+    ): Promise<{ archive: SegmentArchive; preview?: string; previewUrl?: string }> {
       const { workflowId, index, taskId } = input;
       Context.current().heartbeat();
       const videoName = segmentFileName(index, taskId, 'mp4');
@@ -101,12 +103,17 @@ export function createDeliverableActivities(deps: DeliverableDeps) {
         });
       }
       await fs.writeFile(deps.storage.localPath(workflowId, `${videoName}.sha256`), video.sha256);
+      const thumbnailName = segmentFileName(index, taskId, 'png');
       const thumbnail = input.imageUrl
-        ? (await fetchOnce(workflowId, index, input.imageUrl, segmentFileName(index, taskId, 'png'))).path
+        ? (await fetchOnce(workflowId, index, input.imageUrl, thumbnailName)).path
         : undefined;
+      const url = deps.storage.url(workflowId, videoName);
+      const thumbnailUrl = thumbnail ? deps.storage.url(workflowId, thumbnailName) : undefined;
       const archive = {
         video: video.path,
         thumbnail,
+        ...(url ? { url } : {}),
+        ...(thumbnailUrl ? { thumbnailUrl } : {}),
         sha256: video.sha256,
         bytes: video.bytes,
         durationSeconds,
@@ -116,7 +123,8 @@ export function createDeliverableActivities(deps: DeliverableDeps) {
       await removeSegmentFiles(workflowId, (name, i) => i !== index || own.includes(name));
       // Rebuilt from the chain as it is now: after a redo, without the discarded segments.
       const preview = await refreshPreview(workflowId, [...input.previewFiles, video.path]);
-      return { archive, preview };
+      const previewUrl = preview ? deps.storage.url(workflowId, path.basename(preview)) : undefined;
+      return { archive, preview, ...(previewUrl ? { previewUrl } : {}) };
     },
 
     async stitchChain(input: {
@@ -124,7 +132,7 @@ export function createDeliverableActivities(deps: DeliverableDeps) {
       files: string[];
       trimBoundaryFrame: boolean;
       crossfadeSeconds: number;
-    }): Promise<StitchResult> {
+    }): Promise<StitchResult & { url?: string }> {
       // ffmpeg runs long and silent: heartbeat so a dead worker is noticed in seconds, not at the timeout,
       // and so a cancellation (delivered on a heartbeat) reaches us: it kills ffmpeg and leaves nothing.
       const context = Context.current();
@@ -145,7 +153,8 @@ export function createDeliverableActivities(deps: DeliverableDeps) {
           }),
         );
         await removeSegmentFiles(input.workflowId, (name) => kept.has(name));
-        return result;
+        const url = deps.storage.url(input.workflowId, path.basename(result.file));
+        return { ...result, ...(url ? { url } : {}) };
       } catch (err) {
         if (context.cancellationSignal.aborted) {
           throw new CancelledFailure(`stitching cancelled (${String(context.cancellationSignal.reason)})`);
@@ -162,8 +171,13 @@ export function createDeliverableActivities(deps: DeliverableDeps) {
       }
     },
 
-    async writeChainReport(input: ReportInput): Promise<{ manifest: string; report: string }> {
-      return writeReport(deps.storage, input);
+    async writeChainReport(
+      input: ReportInput,
+    ): Promise<{ manifest: string; report: string; urls?: { manifest: string; report: string } }> {
+      const written = await writeReport(deps.storage, input);
+      const manifest = deps.storage.url(input.workflowId, path.basename(written.manifest));
+      const report = deps.storage.url(input.workflowId, path.basename(written.report));
+      return { ...written, ...(manifest && report ? { urls: { manifest, report } } : {}) };
     },
   };
 

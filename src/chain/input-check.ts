@@ -130,6 +130,8 @@ function readers() {
       object({
         video: str(),
         thumbnail: optional(str()),
+        url: optional(str()),
+        thumbnailUrl: optional(str()),
         sha256: str(),
         bytes: int(0),
         durationSeconds: num({ min: 0 }),

@@ -9,6 +9,9 @@ export type SegmentStatus = z.infer<typeof SegmentStatus>;
 export const SegmentArchive = z.object({
   video: z.string(),
   thumbnail: z.string().optional(),
+  /** The archived video's and thumbnail's HTTP URLs (where the output folder is served), when it is. */
+  url: z.string().optional(),
+  thumbnailUrl: z.string().optional(),
   sha256: z.string(),
   bytes: z.number().int().nonnegative(),
   durationSeconds: z.number().nonnegative(),
@@ -78,6 +81,15 @@ export interface ChainProgress {
 }
 
 export interface ChainOutputs {
+  video?: string;
+  manifest?: string;
+  report?: string;
+  preview?: string;
+  /** The same files' HTTP URLs, when the output folder is served (chains before this have none). */
+  urls?: ChainOutputUrls;
+}
+
+export interface ChainOutputUrls {
   video?: string;
   manifest?: string;
   report?: string;

@@ -26,8 +26,9 @@ export const demoCommand = () =>
   newCommand('demo')
     .summary('the local stack and a chain with live progress (npm start)')
     .description(
-      'Starts the local stack (Temporal dev server + Web UI, simulator, receiver, workers), runs a chain from\n' +
-        'FILE (default examples/storyboard.yaml) with live progress, prints the result and the Web UI link.',
+      'Starts the local stack (Temporal dev server + Web UI, simulator, receiver, workers, and the file server of\n' +
+        'the output folder), runs a chain from FILE (default examples/storyboard.yaml) with live progress, prints\n' +
+        'the result with links to its files (http://127.0.0.1:8788 unless taken) and the Web UI link.',
     )
     .option('--prompts <file>', 'the storyboard (default examples/storyboard.yaml)')
     .addOption(numberOption('--time-scale <s>', "the simulator's time scale (default 0.02)"))
@@ -47,7 +48,7 @@ async function demo(values: { prompts?: string; timeScale?: number; keepOpen?: b
     values.prompts ?? path.join(__dirname, '..', '..', 'examples', 'storyboard.yaml'),
   );
   const timeScale = values.timeScale ?? 0.02;
-  console.log('starting the local stack (Temporal dev server, simulator, receiver, workers)…');
+  console.log('starting the local stack (Temporal dev server, simulator, receiver, workers, file server)…');
   for (const line of await stopOrphans(readDevStateFile())) console.log(line);
   const record = beginDevState();
   const stack = await startLocalStack({ timeScale, onProcess: (p) => record.addChild(p) }).catch((err) => {
@@ -68,7 +69,7 @@ async function demo(values: { prompts?: string; timeScale?: number; keepOpen?: b
     console.log(`\n${progress.state}: ${progress.segmentsDone}/${progress.segmentsTotal} segments`);
     for (const s of progress.segments)
       console.log(
-        `  ${s.index}. ${forTerminal(s.taskId ?? '-')}  ${forTerminal(redactUrl(s.videoUrl ?? ''))}`,
+        `  ${s.index}. ${forTerminal(s.taskId ?? '-')}  ${forTerminal(s.archive?.url ?? redactUrl(s.videoUrl ?? ''))}`,
       );
     printOutputs(progress);
     console.log(`\nWeb UI: ${webUiLink(config, id)}`);

@@ -31,7 +31,8 @@ export const devCommand = () =>
     .summary('the whole local stack in one command')
     .description(
       'Starts a Temporal dev server with the Web UI (history kept in .data/temporal.db), the provider simulator\n' +
-        '(none when RUNWAY_BASE_URL is set: that provider is used), the callback receiver and the workers.\n' +
+        '(none when RUNWAY_BASE_URL is set: that provider is used), the callback receiver, the workers and the\n' +
+        "output folder's file server (OUTPUT_PORT, default 8788 when free: the deliverables' links).\n" +
         'Prints the Web UI URL and what a second terminal needs; Ctrl-C stops everything.',
     )
     .addOption(
@@ -114,6 +115,7 @@ export function printStack(stack: LocalStack): void {
       `Provider:  simulator at ${stack.simulator.url} (time scale ${o.timeScale}, admin token ${o.adminToken})`,
     );
   } else console.log(`Provider:  ${redactUrl(process.env.RUNWAY_BASE_URL ?? '')}`);
+  console.log(`Files:     ${stack.files.url} (the chains' videos and reports, one folder per chain)`);
   console.log('\nIn another terminal (long-video finds this stack by itself from this folder):');
   console.log(
     `  export ${Object.entries(stack.env)

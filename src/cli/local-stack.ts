@@ -1,7 +1,7 @@
 /**
  * The local stack behind `long-video dev` and `npm start`: a Temporal dev server with the Web UI (SQLite
  * under .data/), the provider simulator (unless RUNWAY_BASE_URL names a real provider), the callback
- * receiver and the workers, all in one process on free or configured ports.
+ * receiver, the workers and the output folder's file server, all in one process on free or configured ports.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -11,7 +11,8 @@ import { type Config, loadConfig } from '../config/config';
 import type { RunningReceiver } from '../receiver/server';
 import { type RunningSimulator, startSimulator } from '../simulator/server';
 import { type RunningDevServer, preferredPort, freePort, startDevServer } from '../temporal/dev-server';
-import { type RunningWorkers, startReceiverFor, startWorkers } from '../worker';
+import type { RunningFileServer } from '../http/file-server';
+import { type RunningWorkers, startFileServerFor, startReceiverFor, startWorkers } from '../worker';
 import type { RecordedProcess } from '../temporal/processes';
 import { DATA_DIR, DEV_DB_FILE } from '../config/dev-state';
 
@@ -30,6 +31,8 @@ export interface LocalStack {
   /** Days the server keeps a closed chain (CHAIN_RETENTION_DAYS). */
   retentionDays: number;
   simulator?: RunningSimulator;
+  /** The output folder over HTTP (the deliverables' links). */
+  files: RunningFileServer;
   /** What a second terminal needs to use this stack (no secrets). */
   env: Record<string, string>;
   stop(): Promise<void>;
@@ -53,9 +56,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let simulator: RunningSimulator | undefined;
   let workers: RunningWorkers | undefined;
   let receiver: RunningReceiver | undefined;
+  let files: (RunningFileServer & { linkBase: string }) | undefined;
   const stop = async () => {
     await workers?.shutdown().catch(() => undefined);
     await receiver?.close();
+    await files?.close();
     await simulator?.close();
     await server.stop();
   };
@@ -84,14 +89,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       PROVIDER_RATE_LIMIT_PER_SECOND: simulator ? 2 : base.PROVIDER_RATE_LIMIT_PER_SECOND,
     };
     receiver = await startReceiverFor(config, log);
-    workers = await startWorkers(config);
+    // 8788 unless taken (another stack, a worker): the links work either way, they name the port used.
+    files = await startFileServerFor(
+      config,
+      process.env.OUTPUT_PORT ? base.OUTPUT_PORT : await preferredPort(base.OUTPUT_PORT),
+    );
+    workers = await startWorkers(config, { outputUrl: files.linkBase });
     const env: Record<string, string> = {
       TEMPORAL_ADDRESS: server.address,
       TEMPORAL_NAMESPACE: server.namespace,
       POLL_INTERVAL_MS: String(pollIntervalMs),
       ...(server.uiUrl ? { TEMPORAL_UI_URL: server.uiUrl } : {}),
     };
-    return { server, retentionDays: base.CHAIN_RETENTION_DAYS, simulator, env, stop };
+    return { server, retentionDays: base.CHAIN_RETENTION_DAYS, simulator, files, env, stop };
   } catch (err) {
     await stop();
     throw err;

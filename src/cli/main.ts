@@ -4,6 +4,7 @@ import { ChainNotFound, ChainRequestRefused } from '../client';
 import { appendCommand, approveCommand, pauseCommand, redoCommand, resumeCommand } from './control';
 import { demoCommand } from './demo';
 import { devCommand } from './dev';
+import { filesCommand } from './files';
 import { EXIT, EXIT_CODES_HELP, RUN_EXIT_CODES_HELP } from './exit-codes';
 import { cancelCommand, listCommand, statusCommand, watchCommand } from './inspect';
 import { quickstartCommand } from './quickstart';
@@ -19,11 +20,13 @@ const workerDefinition = () =>
     .description(
       'Runs the chain workflows and the provider activities against TEMPORAL_ADDRESS. With CALLBACK_PUBLIC_URL\n' +
         'set it also serves the callback receiver on CALLBACK_HOST:CALLBACK_PORT (unless --no-receiver).\n' +
-        'Stops gracefully on SIGINT/SIGTERM.',
+        'It serves OUTPUT_DIR on OUTPUT_HOST:OUTPUT_PORT (default 127.0.0.1:8788; unless --no-files): the\n' +
+        "deliverables' links point there, or to OUTPUT_PUBLIC_URL when set. Stops gracefully on SIGINT/SIGTERM.",
     )
     .option('--no-receiver', 'do not serve callbacks here (a `long-video receiver` does)')
+    .option('--no-files', 'do not serve OUTPUT_DIR here (a `long-video files` or your proxy does)')
     .addHelpText('after', `\n${RUN_EXIT_CODES_HELP}`)
-    .action(act((options: { receiver?: boolean }) => workerCommand(options)));
+    .action(act((options: { receiver?: boolean; files?: boolean }) => workerCommand(options)));
 
 const receiverDefinition = () =>
   newCommand('receiver')
@@ -52,6 +55,7 @@ export const COMMANDS: ReadonlyArray<() => Command> = [
   approveCommand,
   workerDefinition,
   receiverDefinition,
+  filesCommand,
   devCommand,
   demoCommand,
   simulatorCommand,

@@ -25,12 +25,21 @@ export function chainSummary(workflowId: string, progress: ChainProgress) {
       manifest: progress.outputs?.manifest ?? null,
       report: progress.outputs?.report ?? null,
     },
+    // The same files over HTTP, where the worker served the output folder (null otherwise).
+    outputUrls: {
+      video: progress.outputs?.urls?.video ?? null,
+      manifest: progress.outputs?.urls?.manifest ?? null,
+      report: progress.outputs?.urls?.report ?? null,
+      preview: progress.outputs?.urls?.preview ?? null,
+    },
     segments: progress.segments.map((s) => ({
       index: s.index,
       prompt: s.prompt,
       taskId: s.taskId ?? null,
       state: s.state,
       videoUrl: s.videoUrl ?? null,
+      // The archived copy over HTTP (the provider's URL expires after 14 days).
+      archiveUrl: s.archive?.url ?? null,
       attempts: s.attempts,
       // Why each earlier create of this segment did not give it its video, oldest first.
       pastAttempts: s.pastAttempts ?? [],
@@ -38,14 +47,19 @@ export function chainSummary(workflowId: string, progress: ChainProgress) {
   };
 }
 
-/** Where the deliverables are, for a person at the end of `start --wait` or `watch`. */
+/** Where the deliverables are, for a person at the end of `start --wait` or `watch`: the link a browser
+ * opens when the output folder is served, and the file on disk. */
 export function outputLines(progress: ChainProgress): string[] {
   const o = progress.outputs;
   const lines: string[] = [];
-  if (o?.video) lines.push(`video:    ${forTerminal(o.video)}`);
-  if (o?.report) lines.push(`report:   ${forTerminal(o.report)}`);
-  if (o?.manifest) lines.push(`manifest: ${forTerminal(o.manifest)}`);
-  if (!o?.video && o?.preview) lines.push(`preview so far: ${forTerminal(o.preview)}`);
+  const line = (label: string, file: string, url: string | undefined) =>
+    lines.push(
+      `${label.padEnd(9)} ${url ? `${forTerminal(url)}  (${forTerminal(file)})` : forTerminal(file)}`,
+    );
+  if (o?.video) line('video:', o.video, o.urls?.video);
+  if (o?.report) line('report:', o.report, o.urls?.report);
+  if (o?.manifest) line('manifest:', o.manifest, o.urls?.manifest);
+  if (!o?.video && o?.preview) line('preview so far:', o.preview, o.urls?.preview);
   return lines;
 }
 

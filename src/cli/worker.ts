@@ -2,8 +2,11 @@
 import { loadConfig } from '../config/config';
 import { runWorker } from '../worker';
 
-/** The workers, and the receiver unless `receiver` is false (`--no-receiver`). */
-export async function workerCommand({ receiver = true }: { receiver?: boolean } = {}): Promise<number> {
-  await runWorker(loadConfig(), { receiver });
+/** The workers, the receiver unless `--no-receiver`, the output folder's file server unless `--no-files`. */
+export async function workerCommand({
+  receiver = true,
+  files = true,
+}: { receiver?: boolean; files?: boolean } = {}): Promise<number> {
+  await runWorker(loadConfig(), { receiver, files });
   return 0;
 }

@@ -53,6 +53,11 @@ export const Settings = z
     CHAIN_RETENTION_DAYS: int(1).default(30),
     /** Where each chain's files go (one folder per workflow id). */
     OUTPUT_DIR: z.string().min(1).default('.data/output'),
+    /** Where the worker serves OUTPUT_DIR over HTTP (the links of the Web UI, the CLI and the report). */
+    OUTPUT_HOST: z.string().default('127.0.0.1'),
+    OUTPUT_PORT: int(0).max(65535).default(8788),
+    /** The base URL links use when the folder is served elsewhere (a proxy, a bucket); else OUTPUT_HOST:PORT. */
+    OUTPUT_PUBLIC_URL: optionalUrl,
     /** Hosts segment files may be downloaded from, besides the provider's own (comma-separated). */
     MEDIA_HOSTS: z
       .string()

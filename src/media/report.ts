@@ -62,16 +62,22 @@ export function buildManifest(r: ReportInput) {
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
+/**
+ * A file beside the report, as a relative link: it opens wherever the folder is (served over HTTP at any
+ * base URL, or read from disk).
+ */
+const beside = (file: string) => escapeHtml(encodeURIComponent(file));
+
 export function renderReport(manifest: ReturnType<typeof buildManifest>): string {
   const title = `long-video ${manifest.workflowId}`;
   const video = manifest.final?.file
-    ? `<video id="final" src="${escapeHtml(manifest.final.file)}" controls preload="metadata" width="${manifest.final.width}" style="max-width:100%;height:auto"></video>
+    ? `<video id="final" src="${beside(manifest.final.file)}" controls preload="metadata" width="${manifest.final.width}" style="max-width:100%;height:auto"></video>
   <p>${manifest.final.durationSeconds.toFixed(2)} s (expected ${manifest.final.expectedSeconds.toFixed(2)} s), ${manifest.final.width}×${manifest.final.height} at ${manifest.final.fps} fps, joined by ${manifest.final.method}.</p>`
     : '<p>No stitched video yet.</p>';
   const cards = manifest.segments
     .map(
       (s) => `    <figure class="${escapeHtml(s.state)}">
-      ${s.thumbnail ? `<img src="${escapeHtml(s.thumbnail)}" alt="segment ${s.index}">` : '<div class="none">no thumbnail</div>'}
+      ${segmentPicture(s)}
       <figcaption><b>${s.index}</b> · ${escapeHtml(s.state)}${s.durationSeconds ? ` · ${s.durationSeconds.toFixed(1)} s` : ''}<br>${escapeHtml(s.prompt)}</figcaption>
     </figure>`,
     )
@@ -101,6 +107,14 @@ ${cards}
 </body>
 </html>
 `;
+}
+
+/** A segment's thumbnail (or a placeholder), opening its archived video when there is one. */
+function segmentPicture(s: ReturnType<typeof buildManifest>['segments'][number]): string {
+  const picture = s.thumbnail
+    ? `<img src="${beside(s.thumbnail)}" alt="segment ${s.index}">`
+    : `<div class="none">no thumbnail</div>`;
+  return s.file ? `<a class="segment" href="${beside(s.file)}">${picture}</a>` : picture;
 }
 
 /** Write manifest.json and index.html next to the chain's files (atomically); answers their paths. */

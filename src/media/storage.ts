@@ -29,6 +29,8 @@ export interface ChainStorage {
   ): Promise<StoredFile>;
   /** The file's hash and size, if it exists. */
   stat(workflowId: string, name: string): Promise<StoredFile | undefined>;
+  /** Where a browser opens the file (its HTTP URL), when the folder is served. */
+  url(workflowId: string, name: string): string | undefined;
 }
 
 export class FileTooLarge extends Error {
@@ -66,8 +68,25 @@ export function folderName(workflowId: string): string {
   return `${prefix}~${createHash('sha256').update(whole).digest('hex').slice(0, 32)}`;
 }
 
+/**
+ * A chain's file under the base URL that serves the output folder: `<base>/<folder>/<name>`, each part
+ * percent-encoded (a folder name may hold `%`, spelled `%25` in a URL).
+ */
+export function chainFileUrl(baseUrl: string, workflowId: string, name: string): string {
+  const base = baseUrl.replace(/\/+$/, '');
+  return `${base}/${encodeURIComponent(folderName(workflowId))}/${encodeURIComponent(name)}`;
+}
+
 export class LocalFolderStorage implements ChainStorage {
-  constructor(readonly root: string) {}
+  /** `publicUrl`: the base URL the folder is served at (`long-video worker`'s file server, or a proxy). */
+  constructor(
+    readonly root: string,
+    readonly publicUrl?: string,
+  ) {}
+
+  url(workflowId: string, name: string): string | undefined {
+    return this.publicUrl ? chainFileUrl(this.publicUrl, workflowId, name) : undefined;
+  }
 
   localPath(workflowId: string, name: string): string {
     if (name.includes('/') || name.includes('\\') || name.startsWith('.'))

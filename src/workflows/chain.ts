@@ -6,6 +6,7 @@
 import type {
   AttemptRecord,
   ChainOutputs,
+  ChainOutputUrls,
   ChainProgress,
   ChainState,
   PauseState,
@@ -124,15 +125,27 @@ export class Chain {
     this.creditsSpent += credits;
   }
 
-  archived(segment: SegmentState, archive: SegmentArchive, preview?: string): void {
+  archived(segment: SegmentState, archive: SegmentArchive, preview?: string, previewUrl?: string): void {
     segment.archive = archive;
-    if (preview) this.outputs = { ...this.outputs, preview };
+    if (preview) this.setOutputs({ preview }, { preview: previewUrl });
     this.publish();
   }
 
-  delivered(outputs: ChainOutputs): void {
-    this.outputs = { ...this.outputs, ...outputs };
+  /** Deliverables made: their paths, and their URLs when the output folder is served. */
+  delivered(outputs: Omit<ChainOutputs, 'urls'>, urls: ChainOutputUrls = {}): void {
+    this.setOutputs(outputs, urls);
     this.publish();
+  }
+
+  private setOutputs(paths: Omit<ChainOutputs, 'urls'>, urls: ChainOutputUrls): void {
+    // A file made again without a URL (a worker that serves no files) keeps no stale one.
+    const kept = Object.fromEntries(
+      Object.entries(this.outputs?.urls ?? {}).filter(([k]) => !(k in paths)),
+    ) as ChainOutputUrls;
+    const known = Object.fromEntries(Object.entries(urls).filter(([, v]) => v)) as ChainOutputUrls;
+    const merged = { ...kept, ...known };
+    const { urls: _old, ...before } = this.outputs ?? {};
+    this.outputs = { ...before, ...paths, ...(Object.keys(merged).length ? { urls: merged } : {}) };
   }
 
   taskFailed(segment: SegmentState, outcome: TaskOutcome, kind?: string): void {

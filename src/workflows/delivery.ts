@@ -30,10 +30,10 @@ export function archive(
       },
     ])
     .then(
-      ({ archive, preview }) => {
+      ({ archive, preview, previewUrl }) => {
         // A redo may have replaced the segment meanwhile: only its own task's files count.
         if (segment.taskId === taskId && chain.segments[index - 1] === segment)
-          chain.archived(segment, archive, preview);
+          chain.archived(segment, archive, preview, previewUrl);
       },
       (err: unknown) =>
         void archiveFailures.set(index, applicationFailure(err)?.message ?? (err as Error).message),
@@ -80,7 +80,8 @@ export async function deliver({ chain, input, activities }: ChainRun): Promise<v
       crossfadeSeconds: input.options.crossfadeSeconds,
     },
   ]);
-  chain.delivered({ video: stitched.file });
+  // URLs are in the results of workers that serve the output folder (histories before them have none).
+  chain.delivered({ video: stitched.file }, { video: stitched.url });
   const { imageUrl, waterMark, duration, quality, aspectRatio } = input;
   const report = await writeChainReport({
     workflowId: workflowInfo().workflowId,
@@ -95,5 +96,5 @@ export async function deliver({ chain, input, activities }: ChainRun): Promise<v
     progress: { ...chain.progress(), state: 'completed' },
     stitch: stitched,
   });
-  chain.delivered(report);
+  chain.delivered({ manifest: report.manifest, report: report.report }, report.urls);
 }

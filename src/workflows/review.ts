@@ -32,7 +32,8 @@ function reviewReason({ chain, archiveFailures }: ChainRun, segment: SegmentStat
   const url = segment.videoUrl ? redactUrl(segment.videoUrl) : 'no video URL';
   const failed = archiveFailures.get(k);
   // Without its file (the archive failed: tried again before delivery), the provider's URL is shown.
-  const link = segment.archive?.video ?? (failed ? `${url}; not archived: ${failed}` : url);
+  const link =
+    segment.archive?.url ?? segment.archive?.video ?? (failed ? `${url}; not archived: ${failed}` : url);
   const then = k === total ? 'approve to stitch the final video' : `approve to go on to segment ${k + 1}`;
   return (
     `review segment ${k} of ${total} (${link}): ${then} (\`long-video approve ${id}\`), or make it again ` +

@@ -37,15 +37,19 @@ function details(p: ChainProgress, at: number): string {
       : ` (paused by ${mdText(p.paused.by, 100)} at ${p.paused.at})`;
   const cap = p.maxCredits !== undefined ? ` of ${p.maxCredits}` : '';
   const head = `**${p.state}**${p.reason ? `: ${mdText(p.reason, 1000)}` : ''}${who} · ${p.segmentsDone} of ${p.segmentsTotal} segments · run ${p.run} · ${p.creditsSpent}${cap} credits`;
+  const o = p.outputs;
   const links = [
-    p.outputs?.report && `[report](${fileUrl(p.outputs.report)})`,
-    p.outputs?.video && `[video](${fileUrl(p.outputs.video)})`,
-    p.outputs?.preview && !p.outputs.video && `[preview so far](${fileUrl(p.outputs.preview)})`,
+    o?.report && outputLink('report', o.report, o.urls?.report),
+    o?.video && outputLink('video', o.video, o.urls?.video),
+    o?.preview && !o.video && outputLink('preview so far', o.preview, o.urls?.preview),
+    o?.manifest && outputLink('manifest', o.manifest, o.urls?.manifest),
   ].filter(Boolean);
   // A long chain shows the rows around where it is; `long-video status` has them all.
   const shown = p.segments.filter((s) => s.index > at - 40 && s.index <= at + 10);
   const rows = shown.map((s) => {
-    const video = s.videoUrl ? mdLink('video', s.videoUrl) : '';
+    // The archived copy where the folder is served; else the provider's URL (it expires after 14 days).
+    const url = s.archive?.url ?? s.videoUrl;
+    const video = url ? mdLink('video', url) : '';
     const task = mdText(s.taskId ?? '', 40);
     return `| ${s.index} | ${s.state} | ${s.attempts} | ${task} | ${video} | ${mdText(s.prompt, 60)} |`;
   });
@@ -60,6 +64,10 @@ function details(p: ChainProgress, at: number): string {
     ...(hidden ? ['', `(${hidden} more segments: \`long-video status\` lists them all)`] : []),
   ].join('\n');
 }
+
+/** A deliverable's link: its HTTP URL where the output folder is served, else its path as a file:// link. */
+const outputLink = (label: string, file: string, url: string | undefined) =>
+  url ? mdLink(label, url) : `[${label}](${fileUrl(file)})`;
 
 /**
  * A local path as a file:// link: a chain's folder may hold `%` (see `folderName`), which a URL must

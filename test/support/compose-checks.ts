@@ -158,6 +158,42 @@ export const CHECKS: Record<string, (s: Stack) => string[]> = {
       'worker: runs without --no-receiver although the receiver service serves callbacks',
     ),
 
+  'the files service serves the workers’ folder on OUTPUT_PORT, and the workers link there': (s) => {
+    const { files, worker } = s.compose.services;
+    if (!files || !worker) return ['files: no such service'];
+    return [
+      PRODUCTION_ENV,
+      { ...PRODUCTION_ENV, OUTPUT_PORT: '9912', OUTPUT_PUBLIC_URL: 'http://h:9912' },
+    ].flatMap((env) => {
+      const f = environmentOf(files, env);
+      const w = environmentOf(worker, env);
+      const published = (files.ports ?? []).map((p) => interpolate(p, env).split(':'));
+      const volumeAt = (svc: Service, dir: string) =>
+        (svc.volumes ?? []).find((v) => v.split(':')[1] === dir)?.split(':')[0];
+      const hostPort = published.find((p) => p.at(-1) === f.OUTPUT_PORT)?.at(-2);
+      return [
+        ...unless(
+          Boolean(f.OUTPUT_DIR) && volumeAt(files, f.OUTPUT_DIR!) === volumeAt(worker, w.OUTPUT_DIR ?? ''),
+          'files: does not serve the volume the workers write',
+        ),
+        ...unless(Boolean(hostPort), `files: ports do not publish OUTPUT_PORT ${f.OUTPUT_PORT}`),
+        ...unless(f.OUTPUT_HOST === '0.0.0.0', `files: OUTPUT_HOST ${f.OUTPUT_HOST} is not reachable`),
+        ...unless(
+          words(worker.command, env).includes('--no-files'),
+          'worker: serves files itself (no --no-files) beside the files service',
+        ),
+        ...unless(
+          env.OUTPUT_PUBLIC_URL !== undefined || new URL(w.OUTPUT_PUBLIC_URL ?? 'x:').port === hostPort,
+          `worker: OUTPUT_PUBLIC_URL ${w.OUTPUT_PUBLIC_URL} is not the files service's port ${hostPort}`,
+        ),
+        ...unless(
+          env.OUTPUT_PUBLIC_URL === undefined || w.OUTPUT_PUBLIC_URL === env.OUTPUT_PUBLIC_URL,
+          'worker: OUTPUT_PUBLIC_URL from .env is not passed on',
+        ),
+      ];
+    });
+  },
+
   'only the worker holds the provider key': (s) =>
     ourServices(s)
       .filter(([name, service]) => name !== 'worker' && 'RUNWAY_API_KEY' in keysOf(service))
@@ -265,7 +301,8 @@ export const CHECKS: Record<string, (s: Stack) => string[]> = {
     const setup = s.compose.services['temporal-create-namespace'];
     for (const env of [PRODUCTION_ENV, { ...PRODUCTION_ENV, TEMPORAL_NAMESPACE: 'chains' }]) {
       const ns = environmentOf(setup ?? {}, env).TEMPORAL_NAMESPACE;
-      for (const [name] of ourServices(s).filter(([n]) => n !== 'simulator')) {
+      // (The simulator and the file server do not talk to Temporal.)
+      for (const [name] of ourServices(s).filter(([n]) => n !== 'simulator' && n !== 'files')) {
         const used = environmentOf(s.compose.services[name]!, env).TEMPORAL_NAMESPACE;
         if (used !== ns) problems.push(`${name}: namespace ${used}, but the setup creates ${ns}`);
       }

@@ -24,7 +24,11 @@ interface BenchSize {
 
 const FULL: BenchSize = {
   handoff: { chains: 10, segments: 11, timeScale: 0.05, examplePollSeconds: 10 },
-  scale: { runs: [{ chains: 100 }, { chains: 1000 }, { chains: 1000, ...BOUNDED }], segments: 5, timeScale: 0.05 },
+  scale: {
+    runs: [{ chains: 100 }, { chains: 1000 }, { chains: 1000, ...BOUNDED }],
+    segments: 5,
+    timeScale: 0.05,
+  },
   goodput: { limit: 5, chains: 60, segments: 6, timeScale: 0.02 },
 };
 const QUICK: BenchSize = {
@@ -58,7 +62,9 @@ async function main(): Promise<void> {
   const scale: ScaleResult[] = [];
   if (wants('P3')) {
     for (const run of size.scale.runs) {
-      log(`P3: ${run.chains} chains × ${size.scale.segments} segments on one ${run.label ?? 'default'} worker…`);
+      log(
+        `P3: ${run.chains} chains × ${size.scale.segments} segments on one ${run.label ?? 'default'} worker…`,
+      );
       scale.push(await measureScale(run, size.scale.segments, size.scale.timeScale));
     }
   }

@@ -14,6 +14,14 @@ jest.setTimeout(240_000);
 
 const useStack = useStackWithWorker();
 const ledger = () => useStack().sim.admin.ledger();
+/** `long-video start` of chain `id` with `prompts` (16:9), waiting for its end with `wait`. */
+const start = (id: string, prompts: string[], wait = false) =>
+  useStack().cli([
+    'start',
+    ...['--aspect-ratio', '16:9', '--id', id],
+    ...prompts.flatMap((p) => ['--prompt', p]),
+    ...(wait ? ['--wait', '--json'] : []),
+  ]);
 const progress = (id: string) => chainProgress(useStack().client, id);
 const waitFor = (id: string, state: string, check: (p: ChainProgress) => boolean = () => true) =>
   eventually(async () => {
@@ -23,23 +31,9 @@ const waitFor = (id: string, state: string, check: (p: ChainProgress) => boolean
 
 test('a completed chain: redo --from 2 pays for 2..3 only, append pays for the new one, final.mp4 grows', async () => {
   const id = 'rv-done';
-  const start = await useStack().cli([
-    'start',
-    '--aspect-ratio',
-    '16:9',
-    '--id',
-    id,
-    '--prompt',
-    'a',
-    '--prompt',
-    'b',
-    '--prompt',
-    'c',
-    '--wait',
-    '--json',
-  ]);
-  expect(start.code).toBe(0);
-  const first = JSON.parse(start.stdout);
+  const started = await start(id, ['a', 'b', 'c'], true);
+  expect(started.code).toBe(0);
+  const first = JSON.parse(started.stdout);
   expect(first.state).toBe('completed');
   const firstLedger = await ledger();
   expect(firstLedger).toHaveLength(3);
@@ -84,7 +78,7 @@ test('a completed chain: redo --from 2 pays for 2..3 only, append pays for the n
 
 test('a cancelled chain gets an append; a redo out of range is refused and pays nothing', async () => {
   const id = 'rv-cancelled';
-  await useStack().cli(['start', '--aspect-ratio', '16:9', '--id', id, '--prompt', 'a', '--prompt', 'b']);
+  await start(id, ['a', 'b']);
   await waitFor(id, 'running', (p) => p.segmentsDone >= 1);
   expect((await useStack().cli(['cancel', id])).code).toBe(0);
   await waitFor(id, 'cancelled');
@@ -106,17 +100,7 @@ test('a cancelled chain gets an append; a redo out of range is refused and pays 
 
 test('two appends to a completed chain at once: one new run, each prompt paid once, none lost silently', async () => {
   const id = 'rv-race';
-  const start = await useStack().cli([
-    'start',
-    '--aspect-ratio',
-    '16:9',
-    '--id',
-    id,
-    '--prompt',
-    'a',
-    '--wait',
-  ]);
-  expect(start.code).toBe(0);
+  expect((await start(id, ['a'], true)).code).toBe(0);
   const client = useStack().client;
   const results = await Promise.allSettled(
     ['x', 'y'].map((prompt) => appendChain(client, id, { by: 'test', prompts: [prompt] })),

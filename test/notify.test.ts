@@ -94,10 +94,14 @@ test('the pause (a review) and the completion are POSTed with the chain state, s
       segmentsDone: 1,
       segmentsTotal: 2,
       creditsSpent: ledger[0]!.cost,
-      outputs: { preview: expect.stringContaining(id) },
+      outputs: {
+        preview: expect.stringContaining(id),
+        urls: { preview: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/notify-chain\/preview\.mp4$/) },
+      },
       review: {
         segment: 1,
         file: expect.stringMatching(/segment-001-.*\.mp4$/),
+        fileUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/notify-chain\/segment-001-.*\.mp4$/),
         videoUrl: expect.any(String),
       },
       at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),

@@ -18,8 +18,9 @@ export interface ChainNotice {
   maxCredits?: number;
   /** The chain's files so far (absolute paths on the workers' OUTPUT_DIR), as `status --json` has them. */
   outputs?: ChainOutputs;
-  /** A review pause: the segment awaiting approval, its archived file and the provider's URL. */
-  review?: { segment: number; file?: string; videoUrl?: string };
+  /** A review pause: the segment awaiting approval, its archived file (and its link when the output
+   * folder is served) and the provider's URL. */
+  review?: { segment: number; file?: string; fileUrl?: string; videoUrl?: string };
   /** When the chain changed state (the workflow's clock). */
   at: string;
 }
@@ -48,6 +49,7 @@ export function noticeOf(
           review: {
             segment: segment.index,
             ...(segment.archive ? { file: segment.archive.video } : {}),
+            ...(segment.archive?.url ? { fileUrl: segment.archive.url } : {}),
             ...(segment.videoUrl ? { videoUrl: redactUrl(segment.videoUrl) } : {}),
           },
         }

@@ -44,14 +44,17 @@ if (why) {
 const maybe = why ? describe.skip : describe;
 
 maybe('the native production stack (dry run)', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'production-stack-'));
-  chmodSync(dir, 0o755); // PostgreSQL runs as its own user when we are root: it must reach its folder
-  // Under the scratch folder: PostgreSQL's user must reach it, and nothing of the repo's .env is read there.
-  const env = { ...process.env, PRODUCTION_STACK_DIR: path.join(dir, 'stack') };
+  let dir = '';
+  // Under a scratch folder: PostgreSQL's user must reach it, and nothing of the repo's .env is read there.
+  const env = () => ({ ...process.env, PRODUCTION_STACK_DIR: path.join(dir, 'stack') });
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'production-stack-'));
+    chmodSync(dir, 0o755); // PostgreSQL runs as its own user when we are root: it must reach its folder
+  });
   const stack = (args: string[]) =>
     run(process.execPath, ['-r', 'ts-node/register/transpile-only', MAIN, ...args], {
       cwd: ROOT,
-      env,
+      env: env(),
       timeout: 240_000,
     });
   const cli = (args: string[], temporal: string) =>
@@ -63,6 +66,7 @@ maybe('the native production stack (dry run)', () => {
   const state = () => JSON.parse(readFileSync(path.join(dir, 'stack', 'stack.json'), 'utf8')) as StackState;
 
   afterAll(async () => {
+    if (!dir) return;
     await stack(['--down', '--wipe']).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }, 120_000);

@@ -8,6 +8,7 @@ import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { portIsFree } from '../../src/temporal/dev-server';
 import { type RecordedProcess, isRecordedProcessAlive, recordProcess } from '../../src/temporal/processes';
 
 export const run = promisify(execFile);
@@ -102,4 +103,15 @@ export async function answers(url: string): Promise<boolean> {
 /** Whether this run's part of the log contains `text` (a service that says when it is ready). */
 export function logSays(logFile: string, offset: number, text: string): () => Promise<boolean> {
   return async () => readFileSync(logFile).subarray(offset).toString('utf8').includes(text);
+}
+
+/**
+ * A free loopback port below 32768: the server stores its membership ports in a PostgreSQL smallint, and
+ * the OS hands out ephemeral ports above that.
+ */
+export async function freeLowPort(taken: string[]): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (!taken.includes(String(port)) && (await portIsFree(port))) return port;
+  }
 }

@@ -13,14 +13,14 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { resolveTemporalCli } from '../../src/temporal/binaries';
-import { freePort, portIsFree, preferredPort } from '../../src/temporal/dev-server';
+import { freePort, preferredPort } from '../../src/temporal/dev-server';
 import {
   type RecordedProcess,
   isRecordedProcessAlive,
   stopRecordedProcess,
 } from '../../src/temporal/processes';
 import { type Compose, type Env, REPO, loadCompose, setFlag } from './compose';
-import { answers, listening, logSays, run, startService, waitFor } from './processes';
+import { answers, freeLowPort, listening, logSays, run, startService, waitFor } from './processes';
 import { startPostgres } from './postgres';
 
 export const STACK_DIR = path.resolve(
@@ -73,6 +73,8 @@ export async function up({ dryRun }: { dryRun: boolean }): Promise<StackState> {
   }
   mkdirSync(LOGS, { recursive: true });
   const compose = loadCompose(path.join(REPO, dryRun ? 'deploy/dry-run.env' : '.env'));
+  // What compose requires (`${KEY:?}`: the provider key, the callback URL and secret) before anything starts.
+  for (const service of ['worker', 'receiver']) compose.environment(service);
   const started: RecordedProcess[] = [];
   const log = (name: string) => path.join(LOGS, `${name}.log`);
   const state = (urls: StackState['urls']): StackState => ({
@@ -285,17 +287,6 @@ async function startOurServices(
     );
   }
   return { files, receiver, ...(simulator ? { simulator } : {}) };
-}
-
-/**
- * A free loopback port below 32768: the server stores its membership ports in a PostgreSQL smallint, and
- * the OS hands out ephemeral ports above that.
- */
-async function freeLowPort(taken: string[]): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (!taken.includes(String(port)) && (await portIsFree(port))) return port;
-  }
 }
 
 /** Stop every recorded process, the last started first; the data stays (unless `wipe`). */

@@ -12,6 +12,7 @@ import { DEFAULT_BASE_URL } from '../../src/provider/client';
 import { buildProgram } from '../../src/cli/main';
 import { SEARCH_ATTRIBUTES } from '../../src/chain/search-attributes';
 import { PROVIDER_READ_TASK_QUEUE, PROVIDER_TASK_QUEUE } from '../../src/chain/queues';
+import { interpolate } from '../../tools/production/compose';
 
 export type Env = Record<string, string>;
 interface Service {
@@ -76,21 +77,6 @@ export function loadStack(): Stack {
   };
 }
 
-/** Compose's variable interpolation: `${K}`, `${K:-default}`, `${K-default}`, `${K:?error}`, `$$`. */
-function interpolate(text: string, env: Env): string {
-  return text.replace(
-    /\$\$|\$\{([A-Za-z_]\w*)(?:(:?[-?])([^}]*))?\}/g,
-    (whole, key: string, op: string | undefined, arg: string) => {
-      if (whole === '$$') return '$';
-      const value = env[key];
-      const missing = value === undefined || (op?.startsWith(':') === true && value === '');
-      if (!op) return value ?? '';
-      if (op.endsWith('-')) return missing ? arg : value!;
-      if (missing) throw new Error(`required variable ${key}: ${arg}`);
-      return value!;
-    },
-  );
-}
 const variablesIn = (text: string) => new Set([...text.matchAll(/\$\{([A-Za-z_]\w*)/g)].map((m) => m[1]!));
 
 /** A service's environment keys with their raw (not interpolated) values. */

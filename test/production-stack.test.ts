@@ -4,72 +4,31 @@
  * `LongVideoState` in PostgreSQL visibility, then down with every process gone. It needs the binaries of
  * scripts/build-temporal.sh and PostgreSQL; without them it is skipped, loudly (CI does not build them).
  */
-import { execFile, execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { SimulatorAdmin } from '../src/simulator/admin-client';
 import { isRecordedProcessAlive } from '../src/temporal/processes';
-import { postgresBin } from '../tools/production/postgres';
 import type { StackState } from '../tools/production/stack';
+import { type ScratchStack, productionStackMissing, scratchStack } from './support/production-stack';
 
-const run = promisify(execFile);
-const ROOT = path.join(__dirname, '..');
-const MAIN = path.join(ROOT, 'tools', 'production', 'main.ts');
-
-function missing(): string | undefined {
-  const dir = path.resolve(
-    ROOT,
-    execFileSync('bash', [path.join(ROOT, 'scripts', 'build-temporal.sh'), '--print-dir'], { cwd: ROOT })
-      .toString()
-      .trim(),
-  );
-  const bins = ['temporal-server', 'temporal-sql-tool', 'temporal-ui-server'].map((b) => path.join(dir, b));
-  const absent = bins.find((b) => !existsSync(b));
-  if (absent) return `${absent} is not built (bash scripts/build-temporal.sh)`;
-  try {
-    postgresBin();
-  } catch (err) {
-    return (err as Error).message;
-  }
-  if (!existsSync(path.join(ROOT, 'lib', '.built'))) return 'lib/ is not built (npm run build)';
-  return undefined;
-}
-
-const why = missing();
+const why = productionStackMissing();
 if (why) {
   console.warn(`\n*** SKIPPED test/production-stack.test.ts: ${why} ***\n`);
 }
 const maybe = why ? describe.skip : describe;
 
 maybe('the native production stack (dry run)', () => {
-  let dir = '';
   // Under a scratch folder: PostgreSQL's user must reach it, and nothing of the repo's .env is read there.
-  const env = () => ({ ...process.env, PRODUCTION_STACK_DIR: path.join(dir, 'stack') });
+  let scratch: ScratchStack | undefined;
   beforeAll(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'production-stack-'));
-    chmodSync(dir, 0o755); // PostgreSQL runs as its own user when we are root: it must reach its folder
+    scratch = scratchStack('production-stack-');
   });
-  const stack = (args: string[]) =>
-    run(process.execPath, ['-r', 'ts-node/register/transpile-only', MAIN, ...args], {
-      cwd: ROOT,
-      env: env(),
-      timeout: 240_000,
-    });
-  const cli = (args: string[], temporal: string) =>
-    run(process.execPath, [path.join(ROOT, 'bin', 'long-video.js'), ...args], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TEMPORAL_ADDRESS: temporal },
-      timeout: 120_000,
-    });
-  const state = () => JSON.parse(readFileSync(path.join(dir, 'stack', 'stack.json'), 'utf8')) as StackState;
+  const stack = (args: string[]) => scratch!.stack(args);
+  const cli = (args: string[], temporal: string) => scratch!.cli(args, temporal);
+  const state = () => scratch!.state();
+  const dir = () => scratch!.dir;
 
-  afterAll(async () => {
-    if (!dir) return;
-    await stack(['--down', '--wipe']).catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
-  }, 120_000);
+  afterAll(() => scratch?.remove(), 120_000);
 
   test('up, a 3-segment chain paid once per segment, LongVideoState search, down', async () => {
     const started = Date.now();
@@ -139,7 +98,7 @@ maybe('the native production stack (dry run)', () => {
     const down = await stack(['--down']);
     expect(down.stdout).toContain('production stack down');
     expect(processes.filter(isRecordedProcessAlive).map((p) => p.role)).toEqual([]);
-    expect(existsSync(path.join(dir, 'stack', 'pg', 'PG_VERSION'))).toBe(true); // the data stays
+    expect(existsSync(path.join(dir(), 'stack', 'pg', 'PG_VERSION'))).toBe(true); // the data stays
     console.log(
       `production stack: up ${upMs} ms, chain + search ${downStarted - started - upMs} ms, down ${Date.now() - downStarted} ms`,
     );

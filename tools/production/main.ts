@@ -1,11 +1,11 @@
 /**
- * `npm run stack:production [-- --dry-run | --down [--wipe] | --json]`: the command line of
+ * `npm run stack:production [-- --dry-run | --down [--wipe] | --restart ROLE | --json]`: the command line of
  * tools/production/stack.ts. Exit codes: 0 done, 1 a service failed (its log's tail is printed), 2 bad usage.
  */
 import path from 'node:path';
-import { STACK_DIR, type StackState, down, up } from './stack';
+import { STACK_DIR, type StackState, down, restart, up } from './stack';
 
-const USAGE = `usage: npm run stack:production -- [--dry-run] [--json] | --down [--wipe]
+const USAGE = `usage: npm run stack:production -- [--dry-run] [--json] | --down [--wipe] | --restart ROLE
 
 Starts docker-compose.yml's production stack as native processes on 127.0.0.1, detached: PostgreSQL,
 the Temporal server (built by scripts/build-temporal.sh), its namespace, the Web UI, three workers, the
@@ -18,6 +18,9 @@ simulator instead. State, logs (logs/*.log) and data live in ${path.relative(pro
   --json      print the addresses as JSON
   --down      stop every process of the stack; its data stays
   --wipe      with --down: remove the data too
+  --restart ROLE
+              start one service of the running stack again as it was started (stopped first if it
+              runs): temporal, ui, simulator, receiver, files, worker-1, worker-2 or worker-3
 `;
 
 function print(state: StackState): void {
@@ -37,11 +40,16 @@ function print(state: StackState): void {
 
 async function main(args: string[]): Promise<number> {
   const known = new Set(['--dry-run', '--json', '--down', '--wipe', '--help', '-h']);
-  const unknown = args.filter((a) => !known.has(a));
   if (args.includes('--help') || args.includes('-h')) {
     console.log(USAGE);
     return 0;
   }
+  if (args[0] === '--restart' && args.length === 2) {
+    const p = await restart(args[1]!);
+    console.log(`restarted ${p.role} (pid ${p.pid})`);
+    return 0;
+  }
+  const unknown = args.filter((a) => !known.has(a));
   if (unknown.length > 0 || (args.includes('--wipe') && !args.includes('--down'))) {
     console.error(
       `stack:production: ${unknown.length ? `unknown option ${unknown[0]}` : '--wipe goes with --down'}`,

@@ -9,8 +9,7 @@
  * State, logs and data live in .data/production (PRODUCTION_STACK_DIR); `--down` stops the processes and
  * keeps the data, `--wipe` removes it too.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { resolveTemporalCli } from '../../src/temporal/binaries';
 import { freePort, preferredPort } from '../../src/temporal/dev-server';
@@ -19,25 +18,17 @@ import {
   isRecordedProcessAlive,
   stopRecordedProcess,
 } from '../../src/temporal/processes';
-import { type Compose, type Env, REPO, loadCompose, setFlag } from './compose';
-import { answers, freeLowPort, listening, logSays, run, startService, waitFor } from './processes';
+import { type Compose, type Env, REPO, loadCompose } from './compose';
+import { freeLowPort, run } from './processes';
 import { startPostgres } from './postgres';
+import { type Launch, launchService } from './services';
+import { STACK_DIR, STATE_FILE, type StackState, readState, saveState, secrets } from './state';
 
-export const STACK_DIR = path.resolve(
-  process.env.PRODUCTION_STACK_DIR ?? path.join(REPO, '.data', 'production'),
-);
-const STATE_FILE = path.join(STACK_DIR, 'stack.json');
-const SECRETS_FILE = path.join(STACK_DIR, 'secrets.json');
+export { STACK_DIR, type StackState } from './state';
+
 const LOGS = path.join(STACK_DIR, 'logs');
 const CLI_BIN = path.join(REPO, 'bin', 'long-video.js');
 const WORKERS = 3;
-
-export interface StackState {
-  dryRun: boolean;
-  namespace: string;
-  urls: { temporal: string; ui: string; files: string; receiver: string; simulator?: string };
-  processes: RecordedProcess[];
-}
 
 /** Where scripts/build-temporal.sh puts the binaries of the compose file's versions. */
 export async function nativeDir(): Promise<string> {
@@ -45,20 +36,6 @@ export async function nativeDir(): Promise<string> {
     cwd: REPO,
   });
   return path.resolve(REPO, stdout.trim());
-}
-
-export function readState(): StackState | undefined {
-  return existsSync(STATE_FILE) ? (JSON.parse(readFileSync(STATE_FILE, 'utf8')) as StackState) : undefined;
-}
-
-/** Secrets made on the first start and kept with the data (the database's password outlives a restart). */
-function secrets(): { postgresPassword: string } {
-  if (!existsSync(SECRETS_FILE)) {
-    writeFileSync(SECRETS_FILE, JSON.stringify({ postgresPassword: randomBytes(18).toString('base64url') }), {
-      mode: 0o600,
-    });
-  }
-  return JSON.parse(readFileSync(SECRETS_FILE, 'utf8')) as { postgresPassword: string };
 }
 
 export async function up({ dryRun }: { dryRun: boolean }): Promise<StackState> {
@@ -76,18 +53,28 @@ export async function up({ dryRun }: { dryRun: boolean }): Promise<StackState> {
   // What compose requires (`${KEY:?}`: the provider key, the callback URL and secret) before anything starts.
   for (const service of ['worker', 'receiver']) compose.environment(service);
   const started: RecordedProcess[] = [];
+  const launches: Launch[] = [];
   const log = (name: string) => path.join(LOGS, `${name}.log`);
   const state = (urls: StackState['urls']): StackState => ({
     dryRun,
     namespace: compose.vars.TEMPORAL_NAMESPACE || 'default',
     urls,
     processes: started,
+    launches,
   });
-  const save = (s: StackState) => writeFileSync(STATE_FILE, `${JSON.stringify(s, null, 2)}\n`);
+  const password = secrets().postgresPassword;
+  const launch = (l: Omit<Launch, 'cwd' | 'logFile'>) => {
+    const full = { ...l, cwd: STACK_DIR, logFile: log(l.role) };
+    launches.push(full);
+    return launchService(full, {
+      compose,
+      databasePassword: password,
+      onStarted: (p) => started.push(p),
+    });
+  };
   try {
     // PostgreSQL, and the schema exactly as the admin-tools job sets it up.
     const pgEnv = compose.environment('postgresql');
-    const password = secrets().postgresPassword;
     const pg = await startPostgres({
       dir: path.join(STACK_DIR, 'pg'),
       user: pgEnv.POSTGRES_USER!,
@@ -95,13 +82,14 @@ export async function up({ dryRun }: { dryRun: boolean }): Promise<StackState> {
       log: log('postgresql'),
     });
     started.push(pg.process);
-    save(state({ temporal: '', ui: '', files: '', receiver: '' }));
-    const db = { POSTGRES_SEEDS: '127.0.0.1', DB_PORT: String(pg.port), POSTGRES_PWD: password };
+    saveState(state({ temporal: '', ui: '', files: '', receiver: '' }));
+    const db = { POSTGRES_SEEDS: '127.0.0.1', DB_PORT: String(pg.port) };
     await run('sh', [path.join(REPO, 'deploy', 'setup-schema.sh')], {
       env: {
         PATH: process.env.PATH ?? '',
         ...compose.environment('temporal-admin-tools'),
         ...db,
+        POSTGRES_PWD: password,
         SCHEMA_DIR: path.join(native, 'schema', 'postgresql', 'v12'),
         TEMPORAL_SQL_TOOL: path.join(native, 'temporal-sql-tool'),
       },
@@ -126,14 +114,16 @@ export async function up({ dryRun }: { dryRun: boolean }): Promise<StackState> {
       serverPorts[`${key}_PORT`] = String(await freeLowPort(Object.values(serverPorts)));
     }
     const serverEnv = compose.environment('temporal');
-    const server = startService({
+    const temporal = `127.0.0.1:${port}`;
+    await launch({
       role: 'temporal',
+      name: 'the Temporal server',
+      service: 'temporal',
       command: path.join(native, 'temporal-server'),
       args: ['start'],
-      cwd: STACK_DIR,
-      logFile: log('temporal'),
+      database: true,
+      ready: { temporal },
       env: {
-        ...serverEnv,
         ...db,
         ...serverPorts,
         BIND_ON_IP: '127.0.0.1',
@@ -146,22 +136,7 @@ export async function up({ dryRun }: { dryRun: boolean }): Promise<StackState> {
         ),
       },
     });
-    started.push(server);
-    const temporal = `127.0.0.1:${port}`;
     const cli = resolveTemporalCli();
-    const health = () =>
-      run(cli, ['operator', 'cluster', 'health', '--address', temporal], {
-        env: { ...process.env, TEMPORAL_VERSION_CHECK_DISABLED: '1' },
-      }).then(
-        () => true,
-        () => false,
-      );
-    await waitFor(
-      'the Temporal server',
-      server,
-      log('temporal'),
-      async () => (await listening(port)) && health(),
-    );
 
     // The namespace and its search attributes, by the script compose runs.
     await run('sh', [path.join(REPO, 'deploy', 'create-namespace.sh')], {
@@ -180,29 +155,27 @@ export async function up({ dryRun }: { dryRun: boolean }): Promise<StackState> {
     // The Web UI: the image's config template with compose's variables, on this host only.
     const uiPort = await preferredPort(Number(compose.vars.TEMPORAL_UI_PORT || 8080));
     const ui = `http://127.0.0.1:${uiPort}`;
-    const uiServer = startService({
+    await launch({
       role: 'ui',
+      name: 'the Web UI',
+      service: 'temporal-ui',
       command: path.join(native, 'temporal-ui-server'),
       args: ['--root', native, '--config', 'ui-config', '--env', 'native', 'start'],
-      cwd: STACK_DIR,
-      logFile: log('ui'),
+      ready: { http: `${ui}/` },
       env: {
-        ...compose.environment('temporal-ui'),
         TEMPORAL_ADDRESS: temporal,
         TEMPORAL_UI_PORT: String(uiPort),
         TEMPORAL_UI_HOST: '127.0.0.1',
         TEMPORAL_CORS_ORIGINS: ui,
       },
     });
-    started.push(uiServer);
-    await waitFor('the Web UI', uiServer, log('ui'), () => answers(`${ui}/`));
 
-    const urls = await startOurServices(compose, { dryRun, temporal, started, log });
+    const urls = await startOurServices(compose, { dryRun, temporal, launch });
     const final = state({ temporal, ui, ...urls });
-    save(final);
+    saveState(final);
     return final;
   } catch (err) {
-    save(state({ temporal: '', ui: '', files: '', receiver: '' }));
+    saveState(state({ temporal: '', ui: '', files: '', receiver: '' }));
     await down().catch(() => undefined);
     throw err;
   }
@@ -214,79 +187,95 @@ async function startOurServices(
   {
     dryRun,
     temporal,
-    started,
-    log,
-  }: { dryRun: boolean; temporal: string; started: RecordedProcess[]; log: (n: string) => string },
+    launch,
+  }: { dryRun: boolean; temporal: string; launch: (l: Omit<Launch, 'cwd' | 'logFile'>) => Promise<unknown> },
 ): Promise<Omit<StackState['urls'], 'temporal' | 'ui'>> {
-  const node = (role: string, args: string[], env: Env) => {
-    const p = startService({
-      role,
-      command: process.execPath,
-      args: [CLI_BIN, ...args],
-      cwd: STACK_DIR,
-      logFile: log(role),
-      env,
-    });
-    started.push(p);
-    return p;
-  };
+  // `long-video` with compose's command of the service, these flags set.
+  const node = (
+    l: Omit<Launch, 'cwd' | 'logFile' | 'command' | 'args'>,
+    flags: Record<string, string> = {},
+  ) => launch({ ...l, command: process.execPath, args: [CLI_BIN], composeCommand: { flags } });
   // Host names of compose's network become loopback addresses.
   const local: Env = { TEMPORAL_ADDRESS: temporal };
   let simulator: string | undefined;
   if (dryRun) {
     const port = await freePort();
     simulator = `http://127.0.0.1:${port}`;
-    let args = setFlag(compose.command('simulator'), '--host', '127.0.0.1');
-    args = setFlag(setFlag(args, '--port', String(port)), '--public-url', simulator);
-    const sim = node('simulator', args, {});
-    await waitFor(
-      'the simulator',
-      sim,
-      log('simulator'),
-      logSays(log('simulator'), sim.logOffset, 'listening on'),
+    await node(
+      {
+        role: 'simulator',
+        name: 'the simulator',
+        service: 'simulator',
+        env: {},
+        ready: { log: 'listening on' },
+      },
+      { '--host': '127.0.0.1', '--port': String(port), '--public-url': simulator },
     );
     local.RUNWAY_BASE_URL = simulator;
   }
   const receiverPort = dryRun ? await freePort() : Number(compose.environment('receiver').CALLBACK_PORT);
   const receiver = `http://127.0.0.1:${receiverPort}`;
   if (dryRun) local.CALLBACK_PUBLIC_URL = receiver;
-  const rec = node('receiver', compose.command('receiver'), {
-    ...compose.environment('receiver'),
-    ...local,
-    CALLBACK_HOST: '127.0.0.1',
-    CALLBACK_PORT: String(receiverPort),
+  await node({
+    role: 'receiver',
+    name: 'the receiver',
+    service: 'receiver',
+    env: { ...local, CALLBACK_HOST: '127.0.0.1', CALLBACK_PORT: String(receiverPort) },
+    ready: { http: `${receiver}/healthz` },
   });
-  await waitFor('the receiver', rec, log('receiver'), () => answers(`${receiver}/healthz`));
 
   const output = path.join(STACK_DIR, 'output');
   mkdirSync(output, { recursive: true });
   const filesPort = await preferredPort(Number(compose.environment('files').OUTPUT_PORT));
   const files = `http://127.0.0.1:${filesPort}`;
-  const filesProcess = node('files', compose.command('files'), {
-    ...compose.environment('files'),
-    OUTPUT_DIR: output,
-    OUTPUT_HOST: '127.0.0.1',
-    OUTPUT_PORT: String(filesPort),
+  await node({
+    role: 'files',
+    name: 'the files service',
+    service: 'files',
+    env: { OUTPUT_DIR: output, OUTPUT_HOST: '127.0.0.1', OUTPUT_PORT: String(filesPort) },
+    ready: { port: filesPort },
   });
-  await waitFor('the files service', filesProcess, log('files'), () => listening(filesPort));
 
   const workerEnv = {
-    ...compose.environment('worker'),
     ...local,
     OUTPUT_DIR: output,
     // compose's default link base is its published port; here it is the files service's own.
     OUTPUT_PUBLIC_URL: compose.vars.OUTPUT_PUBLIC_URL || files,
   };
   for (let i = 1; i <= WORKERS; i++) {
-    const w = node(`worker-${i}`, compose.command('worker'), workerEnv);
-    await waitFor(
-      `worker ${i}`,
-      w,
-      log(`worker-${i}`),
-      logSays(log(`worker-${i}`), w.logOffset, 'worker ready'),
-    );
+    await node({
+      role: `worker-${i}`,
+      name: `worker ${i}`,
+      service: 'worker',
+      env: workerEnv,
+      ready: { log: 'worker ready' },
+    });
   }
   return { files, receiver, ...(simulator ? { simulator } : {}) };
+}
+
+/**
+ * Start one service of a running stack again, as `up` started it (after a crash, or to test one):
+ * stopped first if it still runs. PostgreSQL is not restarted alone.
+ */
+export async function restart(role: string): Promise<RecordedProcess> {
+  const state = readState();
+  if (!state) throw new Error('the production stack is not running');
+  const launch = state.launches?.find((l) => l.role === role);
+  if (!launch) {
+    const roles = (state.launches ?? []).map((l) => l.role).join(', ');
+    throw new Error(`no service ${role} to restart (one of: ${roles})`);
+  }
+  const at = state.processes.findIndex((p) => p.role === role);
+  if (at >= 0) await stopRecordedProcess(state.processes[at]!, role.startsWith('worker') ? 30_000 : 15_000);
+  // Recorded as soon as it runs: a failed wait still leaves it for `down`.
+  const record = (p: RecordedProcess) => {
+    if (at >= 0) state.processes[at] = p;
+    else state.processes.push(p);
+    saveState(state);
+  };
+  const compose = loadCompose(path.join(REPO, state.dryRun ? 'deploy/dry-run.env' : '.env'));
+  return launchService(launch, { compose, databasePassword: secrets().postgresPassword, onStarted: record });
 }
 
 /** Stop every recorded process, the last started first; the data stays (unless `wipe`). */

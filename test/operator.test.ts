@@ -230,6 +230,9 @@ test('a run seeded with an earlier run state pays nothing again and awaits the t
     await callBack(handle, provider, 1, { segment: 1, attempt: 1 });
     await waitFor(() => provider.creates.length === 2);
     await handle.cancel();
+    // The cancel is only asked for here: the chain keeps the create it sent (awaited, then `generating`)
+    // and closes after. Read its progress once it has.
+    await expect(handle.result()).rejects.toThrow();
     return handle.query(progressQuery);
   });
   expect(carried.segments.map((s) => s.state)).toEqual(['succeeded', 'generating', 'pending']);

@@ -72,24 +72,23 @@ export async function redoChain(
   request: OperatorRequest & { from: number; prompt?: string },
 ): Promise<RevisionOutcome> {
   const handle = client.workflow.getHandle(id);
-  if (await isRunning(client, id))
-    return {
-      kind: 'updated',
-      progress: await update(id, () => handle.executeUpdate(redoUpdate, { args: [request] })),
-    };
   const { from, prompt } = request;
-  const progress = await startNextRun(client, id, (segments) => {
-    if (!Number.isInteger(from) || from < 1 || from > segments.length)
-      throw new ChainRequestRefused(`--from must be a segment number between 1 and ${segments.length}`);
-    const unresolved = segments.find((s) => s.index >= from && s.state === 'submitting');
-    if (unresolved)
-      throw new ChainRequestRefused(
-        `segment ${unresolved.index}'s create never answered and may have made a paid task: resume ${id} ` +
-          'first so the chain finds out (or the never-pay-twice guard asks you), then redo',
-      );
-    redoSegments(segments, from, { prompt, keepAttempts: true, at: new Date().toISOString() });
-  });
-  return { kind: 'new-run', progress };
+  return revise(
+    client,
+    id,
+    () => handle.executeUpdate(redoUpdate, { args: [request] }),
+    (segments) => {
+      if (!Number.isInteger(from) || from < 1 || from > segments.length)
+        throw new ChainRequestRefused(`--from must be a segment number between 1 and ${segments.length}`);
+      const unresolved = segments.find((s) => s.index >= from && s.state === 'submitting');
+      if (unresolved)
+        throw new ChainRequestRefused(
+          `segment ${unresolved.index}'s create never answered and may have made a paid task: resume ${id} ` +
+            'first so the chain finds out (or the never-pay-twice guard asks you), then redo',
+        );
+      redoSegments(segments, from, { prompt, keepAttempts: true, at: new Date().toISOString() });
+    },
+  );
 }
 
 /**
@@ -102,13 +101,23 @@ export async function appendChain(
   request: OperatorRequest & { prompts: string[] },
 ): Promise<RevisionOutcome> {
   const handle = client.workflow.getHandle(id);
-  if (await isRunning(client, id))
-    return {
-      kind: 'updated',
-      progress: await update(id, () => handle.executeUpdate(appendUpdate, { args: [request] })),
-    };
-  const progress = await startNextRun(client, id, (segments) => appendSegments(segments, request.prompts));
-  return { kind: 'new-run', progress };
+  return revise(
+    client,
+    id,
+    () => handle.executeUpdate(appendUpdate, { args: [request] }),
+    (segments) => appendSegments(segments, request.prompts),
+  );
+}
+
+/** A running or paused chain changes in place (`inPlace`, an update); a closed one in a new run (`change`). */
+async function revise(
+  client: Client,
+  id: string,
+  inPlace: () => Promise<ChainProgress>,
+  change: (segments: SegmentState[]) => void,
+): Promise<RevisionOutcome> {
+  if (await isRunning(client, id)) return { kind: 'updated', progress: await update(id, inPlace) };
+  return { kind: 'new-run', progress: await startNextRun(client, id, change) };
 }
 
 async function isRunning(client: Client, id: string): Promise<boolean> {

@@ -17,6 +17,7 @@ import { createDeliverableActivities } from './activities/deliverable';
 import { createNotifyActivities } from './activities/notify';
 import { LocalFolderStorage } from './media/storage';
 import { type RunningFileServer, startFileServer } from './http/file-server';
+import { type HealthReport, startHealthServer } from './http/health-server';
 import { type Config, loadConfig, providerApiKey } from './config/config';
 import { RunwayClient } from './provider/client';
 import { redactUrl } from './chain/redact';
@@ -37,6 +38,8 @@ export interface RunningWorkers {
   /** Resolves when all three workers have stopped. */
   done: Promise<void>;
   shutdown(): Promise<void>;
+  /** Each worker's state (the SDK's: RUNNING while it polls); ok when all three run. */
+  health(): HealthReport;
 }
 
 /**
@@ -111,6 +114,10 @@ export async function startWorkers(
       for (const w of all) w.shutdown();
       await done;
     },
+    health() {
+      const parts = { chains: workflows.getState(), creates: creates.getState(), reads: reads.getState() };
+      return { ok: Object.values(parts).every((s) => s === 'RUNNING'), parts };
+    },
   };
 }
 
@@ -138,6 +145,20 @@ export async function startFileServerFor(
     },
   );
   return { ...files, linkBase: config.OUTPUT_PUBLIC_URL ?? files.url };
+}
+
+/** `GET /healthz` on WORKER_HEALTH_HOST:WORKER_HEALTH_PORT, or undefined when no port is set. */
+async function startHealthFor(config: Config, check: () => HealthReport) {
+  const port = config.WORKER_HEALTH_PORT;
+  if (port === undefined) return undefined;
+  return startHealthServer({ host: config.WORKER_HEALTH_HOST, port, check }).catch(
+    (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EADDRINUSE') throw err;
+      throw new Error(
+        `WORKER_HEALTH_PORT ${port} on ${config.WORKER_HEALTH_HOST} is in use: set another one`,
+      );
+    },
+  );
 }
 
 /** The receiver for this configuration, or undefined when chains poll only. */
@@ -178,18 +199,25 @@ export async function runWorker(
   options: { receiver?: boolean; files?: boolean } = {},
 ): Promise<void> {
   Runtime.install({ logger: workerLogger(config.LOG_LEVEL), shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  // Listening first: a port in use fails before any worker polls. Until the workers run it answers 503.
+  const running: { workers?: RunningWorkers } = {};
+  const health = await startHealthFor(config, () => running.workers?.health() ?? { ok: false, parts: {} });
   const files = options.files === false ? undefined : await startFileServerFor(config);
   const workers = await startWorkers(config, { outputUrl: files?.linkBase }).catch(async (err: unknown) => {
     await files?.close();
+    await health?.close();
     throw err;
   });
+  running.workers = workers;
   const receiver = options.receiver === false ? undefined : await startReceiverFor(config);
   console.log(
     `worker ready (Temporal ${describeTemporalConnection(config)}, provider ${redactUrl(config.RUNWAY_BASE_URL)})`,
   );
   if (files) console.log(`output folder served on ${files.url} (links: ${redactUrl(files.linkBase)})`);
   if (receiver) console.log(`callback receiver on ${receiver.url}`);
+  if (health) console.log(`health on ${health.url}/healthz`);
   await workers.done;
+  await health?.close();
   await receiver?.close();
   await files?.close();
 }

@@ -97,12 +97,30 @@ describe('each check bites', () => {
     },
     {
       'a fixed port mapping': [
-        (s) => (svc(s, 'receiver').ports = ['8787:8787']),
+        (s) => (svc(s, 'receiver').ports = ['127.0.0.1:8787:8787']),
         /do not publish CALLBACK_PORT 9911/,
+      ],
+      'every interface': [
+        (s) => (svc(s, 'receiver').ports = ['${CALLBACK_PORT:-8787}:${CALLBACK_PORT:-8787}']),
+        /publishes plain HTTP on every interface/,
       ],
       'loopback only': [
         (s) => (env(s, 'receiver').CALLBACK_HOST = '127.0.0.1'),
         /127.0.0.1 is not reachable/,
+      ],
+    },
+    {
+      'a worker without one': [
+        (s) => delete svc(s, 'worker').healthcheck,
+        /worker: no healthcheck on WORKER/,
+      ],
+      'a worker health port unset': [
+        (s) => delete env(s, 'worker').WORKER_HEALTH_PORT,
+        /worker: WORKER_HEALTH_PORT is not set/,
+      ],
+      'files checked elsewhere': [
+        (s) => ((svc(s, 'files').healthcheck as { test: string[] }).test = ['CMD', 'true']),
+        /files: no healthcheck on OUTPUT_PORT/,
       ],
     },
     {
@@ -210,6 +228,10 @@ describe('each check bites', () => {
       'an undocumented variable': [
         (s) => (s.composeText += '# ${REPLICAS:-1}'),
         /reads REPLICAS, documented in no/,
+      ],
+      'an older UI in the env file': [
+        (s) => (s.envExample.TEMPORAL_UI_VERSION = '2.34.0'),
+        /TEMPORAL_UI_VERSION=2.34.0 is not the compose file's 2.54.1/,
       ],
     },
   ];

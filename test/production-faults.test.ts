@@ -12,13 +12,9 @@ import { SimulatorAdmin } from '../src/simulator/admin-client';
 import type { LedgerEntry } from '../src/simulator/ledger';
 import { type RecordedProcess, isRecordedProcessAlive } from '../src/temporal/processes';
 import type { StackState } from '../tools/production/stack';
-import { type ScratchStack, productionStackMissing, scratchStack } from './support/production-stack';
+import { type ScratchStack, describeWhenStackBuilt, scratchStack } from './support/production-stack';
 
-const why = productionStackMissing();
-if (why) {
-  console.warn(`\n*** SKIPPED test/production-faults.test.ts: ${why} ***\n`);
-}
-const maybe = why ? describe.skip : describe;
+const maybe = describeWhenStackBuilt('test/production-faults.test.ts');
 
 const CHAINS = 4;
 const SEGMENTS = 4;

@@ -1,21 +1,19 @@
 /**
  * The native production stack (`npm run stack:production -- --dry-run`, tools/production/): up in a scratch
  * folder, one 3-segment chain on the provider simulator paid exactly once per segment, the chain found by
- * `LongVideoState` in PostgreSQL visibility, then down with every process gone. It needs the binaries of
+ * `LongVideoState` in PostgreSQL visibility and shown with its User Metadata by the UI server's Web UI in
+ * Chromium, then down with every process gone. It needs the binaries of
  * scripts/build-temporal.sh and PostgreSQL; without them it is skipped, loudly (CI does not build them).
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { SimulatorAdmin } from '../src/simulator/admin-client';
 import { isRecordedProcessAlive } from '../src/temporal/processes';
+import { browserTestsWanted, gotoWhenUp, launchChromium, saveScreenshot } from './support/browser';
 import type { StackState } from '../tools/production/stack';
-import { type ScratchStack, productionStackMissing, scratchStack } from './support/production-stack';
+import { type ScratchStack, describeWhenStackBuilt, scratchStack } from './support/production-stack';
 
-const why = productionStackMissing();
-if (why) {
-  console.warn(`\n*** SKIPPED test/production-stack.test.ts: ${why} ***\n`);
-}
-const maybe = why ? describe.skip : describe;
+const maybe = describeWhenStackBuilt('test/production-stack.test.ts');
 
 maybe('the native production stack (dry run)', () => {
   // Under a scratch folder: PostgreSQL's user must reach it, and nothing of the repo's .env is read there.
@@ -93,6 +91,7 @@ maybe('the native production stack (dry run)', () => {
     ]);
     const running = JSON.parse((await cli(['list', '--state', 'running', '--json'], urls.temporal)).stdout);
     expect(running).toEqual([]);
+    if (browserTestsWanted()) await expectUserMetadataInWebUi(urls.ui, 'native-stack-chain');
 
     const downStarted = Date.now();
     const down = await stack(['--down']);
@@ -104,3 +103,25 @@ maybe('the native production stack (dry run)', () => {
     );
   }, 300_000);
 });
+
+/**
+ * The UI server's Web UI (not the dev server's): the chain found by `LongVideoState`, and its summary under
+ * the User Metadata tab, which older UI releases (2.34) do not have.
+ */
+async function expectUserMetadataInWebUi(ui: string, workflowId: string): Promise<void> {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const query = encodeURIComponent('LongVideoState="completed"');
+    await gotoWhenUp(page, `${ui}/namespaces/default/workflows?query=${query}`);
+    await page.getByRole('link', { name: workflowId, exact: true }).click({ timeout: 30_000 });
+    await page.getByText('User Metadata', { exact: true }).click({ timeout: 30_000 });
+    const summary = page.frameLocator('#user-metadata-summary');
+    await summary.getByText(/^3 segments · 720p · [“"]a paper boat[”"]$/).waitFor({ timeout: 30_000 });
+    const current = page.frameLocator('#user-metadata-current-details');
+    await current.getByText(/^completed · 3 of 3 segments/).waitFor({ timeout: 30_000 });
+    await saveScreenshot(page, 'production-ui-user-metadata.png');
+  } finally {
+    await browser.close();
+  }
+}

@@ -43,6 +43,9 @@ export const Settings = z
     PROVIDER_CONCURRENCY: int(1).default(20),
     POLL_INTERVAL_MS: int(10).default(6_000),
     WORKER_SHUTDOWN_GRACE_MS: int(0).default(10_000),
+    /** Where the worker answers `GET /healthz` (its three workers running: 200); unset, it does not listen. */
+    WORKER_HEALTH_PORT: int(0).max(65535).optional(),
+    WORKER_HEALTH_HOST: z.string().default('127.0.0.1'),
     /** Chains kept in memory between their workflow tasks (the SDK's maxCachedWorkflows); others replay. */
     WORKER_CACHED_CHAINS: int(0).optional(),
     /**

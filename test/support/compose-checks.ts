@@ -51,7 +51,10 @@ const COMPOSE_ONLY_KEYS = new Set([
   'TEMPORAL_ADMINTOOLS_VERSION',
   'TEMPORAL_UI_VERSION',
   'TEMPORAL_UI_PORT',
+  'CALLBACK_BIND',
   'SIMULATOR_TIME_SCALE',
+  'SIMULATOR_RATE_LIMIT',
+  'SIMULATOR_MEDIA',
   'WORKER_NODE_OPTIONS',
 ]);
 /** Read by Node itself, not by our Config. */
@@ -185,13 +188,18 @@ export const CHECKS: Record<string, (s: Stack) => string[]> = {
       .filter(([name, service]) => name !== 'worker' && 'RUNWAY_API_KEY' in keysOf(service))
       .map(([name]) => `${name}: is given RUNWAY_API_KEY, but only the worker calls the provider`),
 
-  'the receiver publishes CALLBACK_PORT and listens on every interface': (s) => {
+  'the receiver publishes CALLBACK_PORT on the host’s loopback and listens on every interface': (s) => {
     const receiver = s.compose.services.receiver;
     if (!receiver) return ['receiver: no such service'];
     return [PRODUCTION_ENV, { ...PRODUCTION_ENV, CALLBACK_PORT: '9911' }].flatMap((env) => {
       const { CALLBACK_PORT: port, CALLBACK_HOST: host } = environmentOf(receiver, env);
-      const targets = (receiver.ports ?? []).map((p) => interpolate(p, env).split(':').pop());
+      const published = (receiver.ports ?? []).map((p) => interpolate(p, env).split(':'));
+      const targets = published.map((p) => p.at(-1));
       return [
+        ...unless(
+          published.every((p) => p.length === 3 && p[0] === '127.0.0.1'),
+          'receiver: publishes plain HTTP on every interface of the host (bind it to 127.0.0.1 by default)',
+        ),
         ...unless(
           targets.includes(port),
           `receiver: ports ${targets.join(', ')} do not publish CALLBACK_PORT ${port}`,
@@ -203,6 +211,24 @@ export const CHECKS: Record<string, (s: Stack) => string[]> = {
       ];
     });
   },
+
+  'our long-running services have a healthcheck on their own port': (s) =>
+    (
+      [
+        ['worker', 'WORKER_HEALTH_PORT'],
+        ['receiver', 'CALLBACK_PORT'],
+        ['files', 'OUTPUT_PORT'],
+      ] as const
+    ).flatMap(([name, key]) => {
+      const svc = s.compose.services[name];
+      if (!svc) return [`${name}: no such service`];
+      const test = JSON.stringify((svc.healthcheck as { test?: unknown } | undefined)?.test ?? '');
+      const port = environmentOf(svc, PRODUCTION_ENV)[key];
+      return [
+        ...unless(test.includes(`process.env.${key}`), `${name}: no healthcheck on ${key}`),
+        ...unless(Boolean(port), `${name}: ${key} is not set, so its healthcheck reaches nothing`),
+      ];
+    }),
 
   'the simulator runs only in the dry-run profile': (s) =>
     Object.entries(s.compose.services).flatMap(([name, svc]) => {
@@ -395,7 +421,14 @@ export const CHECKS: Record<string, (s: Stack) => string[]> = {
   '.env.example and deploy/dry-run.env name only keys the code or the compose file reads': (s) => {
     const used = variablesIn(s.composeText);
     const documented = new Set([...Object.keys(s.envExample), ...Object.keys(s.dryRunEnv)]);
+    // A copied .env overrides the compose file's defaults: its version pins must be those defaults.
+    const defaults = new Map(
+      [...s.composeText.matchAll(/\$\{(\w+_VERSION):-([^}]+)\}/g)].map((m) => [m[1]!, m[2]!]),
+    );
     return [
+      ...[...defaults]
+        .filter(([k, v]) => k in s.envExample && s.envExample[k] !== v)
+        .map(([k, v]) => `.env.example: ${k}=${s.envExample[k]} is not the compose file's ${v}`),
       ...[...Object.keys(s.envExample), ...Object.keys(s.dryRunEnv)]
         .filter(
           (k) =>

@@ -34,6 +34,19 @@ export function productionStackMissing(): string | undefined {
   return undefined;
 }
 
+/**
+ * `describe`, or `describe.skip` (loudly) when the stack cannot run here. With PRODUCTION_TESTS=required
+ * (scripts/test-production.sh, which CI runs) a stack that cannot run fails the suite instead.
+ */
+export function describeWhenStackBuilt(file: string): typeof describe | typeof describe.skip {
+  const why = productionStackMissing();
+  if (!why) return describe;
+  if (process.env.PRODUCTION_TESTS === 'required')
+    throw new Error(`${file}: the production stack cannot run here: ${why}`);
+  console.warn(`\n*** SKIPPED ${file}: ${why} (bash scripts/test-production.sh builds and runs it) ***\n`);
+  return describe.skip;
+}
+
 export interface ScratchStack {
   /** The scratch folder: the stack's state is in `stack/`. */
   dir: string;

@@ -5,6 +5,8 @@
  *   npm run bench                 the full run
  *   npm run bench -- --quick      a smaller run of every part (a few minutes)
  *   npm run bench -- --only P1,P3 some parts (P1 and P2 are measured together)
+ *   npm run bench -- --only P5    sizing on the native production stack (PostgreSQL; only when named:
+ *                                 it needs scripts/build-temporal.sh's binaries and takes about 20 minutes)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -14,12 +16,19 @@ import { workerLogger } from '../../src/temporal/logging';
 import { formatTable } from '../drills/table';
 import { type GoodputResult, measureGoodput } from './goodput';
 import { type HandoffSpec, MODES, type ModeResult, measureMode } from './handoff';
+import {
+  PRODUCTION_WORKER,
+  type ProductionResult,
+  type ProductionSpec,
+  measureProduction,
+} from './production';
 import { BOUNDED, type ScaleResult, type ScaleRun, describeBounded, measureScale } from './scale';
 
 interface BenchSize {
   handoff: HandoffSpec;
   scale: { runs: ScaleRun[]; segments: number; timeScale: number };
   goodput: { limit: number; chains: number; segments: number; timeScale: number };
+  production: ProductionSpec;
 }
 
 const FULL: BenchSize = {
@@ -30,11 +39,13 @@ const FULL: BenchSize = {
     timeScale: 0.05,
   },
   goodput: { limit: 5, chains: 60, segments: 6, timeScale: 0.02 },
+  production: { chains: 10_000, segments: 3, timeScale: 0.05 },
 };
 const QUICK: BenchSize = {
   handoff: { chains: 5, segments: 6, timeScale: 0.02, examplePollSeconds: 10 },
   scale: { runs: [{ chains: 100 }, { chains: 100, ...BOUNDED }], segments: 5, timeScale: 0.02 },
   goodput: { limit: 5, chains: 20, segments: 4, timeScale: 0.02 },
+  production: { chains: 300, segments: 3, timeScale: 0.05 },
 };
 
 async function main(): Promise<void> {
@@ -48,7 +59,8 @@ async function main(): Promise<void> {
   });
   const size = values.quick ? QUICK : FULL;
   const only = values.only?.toUpperCase().split(',');
-  const wants = (part: string) => !only || only.includes(part);
+  // P5 brings up a whole production stack: only when named.
+  const wants = (part: string) => (!only ? part !== 'P5' : only.includes(part));
   Runtime.install({ logger: workerLogger('ERROR'), shutdownSignals: [] });
   const log = (line: string) => void (values.json ? process.stderr : process.stdout).write(`${line}\n`);
 
@@ -75,6 +87,13 @@ async function main(): Promise<void> {
     goodput = await measureGoodput(g.limit, g.chains, g.segments, g.timeScale);
   }
 
+  let production: ProductionResult | undefined;
+  if (wants('P5')) {
+    const p = size.production;
+    log(`P5: production stack, 3 workers, ${p.chains} chains × ${p.segments} segments…`);
+    production = await measureProduction(p, log);
+  }
+
   const callback = modes.find((m) => m.mode === 'callback');
   const sdk = modes.find((m) => m.mode === 'sdk-poller');
   const report = {
@@ -86,6 +105,7 @@ async function main(): Promise<void> {
       callback && sdk ? Math.round((sdk.overheadMs.p50 / callback.overheadMs.p50) * 10) / 10 : undefined,
     scale,
     goodput,
+    production,
   };
   const out = values.out ?? path.join('.data', values.quick ? 'bench-quick.json' : 'bench.json');
   mkdirSync(path.dirname(out), { recursive: true });
@@ -174,7 +194,47 @@ async function main(): Promise<void> {
   }
   if (goodput?.rejectedAfterSeconds.length)
     console.log(`  429s at ${goodput.rejectedAfterSeconds.join(', ')} s after the first create`);
+  if (production) printProduction(production);
   console.log(`\nJSON: ${out}`);
+}
+
+function printProduction(p: ProductionResult): void {
+  console.log(
+    `\nP5 the native production stack (PostgreSQL, 3 workers, callback mode, segments left at the provider)`,
+  );
+  console.log(
+    formatTable(
+      ['chains', 'ok', 'charged twice', 'unpaid', 'start s', 'wall s', 'segments/s', 'PostgreSQL share'],
+      [
+        [
+          p.chains,
+          p.completed,
+          p.chargedTwice,
+          p.unpaid,
+          p.startSeconds,
+          p.wallSeconds,
+          p.segmentsPerSecond,
+          `${Math.round(p.postgresqlShare * 100)} %`,
+        ],
+      ],
+    ),
+  );
+  console.log(
+    formatTable(
+      ['worker', 'peak RSS MB', 'cores'],
+      p.workers.map((w) => [w.role, w.peakRssMb, w.cores]),
+    ),
+  );
+  const c = p.cores;
+  console.log(
+    `  cores: PostgreSQL ${c.postgresql}, Temporal ${c.temporal}, workers ${c.workers}, simulator ${c.simulator}, ` +
+      `receiver ${c.receiver}, bench ${c.bench}`,
+  );
+  console.log(
+    `  workers: ${Object.entries(PRODUCTION_WORKER)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(' ')}`,
+  );
 }
 
 main().then(

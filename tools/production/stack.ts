@@ -243,12 +243,14 @@ async function startOurServices(
     OUTPUT_PUBLIC_URL: compose.vars.OUTPUT_PUBLIC_URL || files,
   };
   for (let i = 1; i <= WORKERS; i++) {
+    // Each on its own loopback port, where compose's healthcheck asks: ready when its workers run.
+    const health = await freePort();
     await node({
       role: `worker-${i}`,
       name: `worker ${i}`,
       service: 'worker',
-      env: workerEnv,
-      ready: { log: 'worker ready' },
+      env: { ...workerEnv, WORKER_HEALTH_HOST: '127.0.0.1', WORKER_HEALTH_PORT: String(health) },
+      ready: { http: `http://127.0.0.1:${health}/healthz` },
     });
   }
   return { files, receiver, ...(simulator ? { simulator } : {}) };

@@ -62,6 +62,8 @@ export class UnauthorizedError extends RunwayError {}
 export class InsufficientCreditsError extends RunwayError {}
 /** 404: unknown resource or task. */
 export class NotFoundError extends RunwayError {}
+/** 405: the endpoint does not take this method (official API): nothing was done. */
+export class MethodNotAllowedError extends RunwayError {}
 /** 408: upstream produced no result for over 10 minutes (a task-level failure). */
 export class UpstreamTimeoutError extends RunwayError {}
 /** 422: validation error. */
@@ -131,6 +133,7 @@ export function createOutcomeForCode(code: number): CreateOutcome {
 export const RUNWAY_ERROR_NAMES = [
   ...new Set([...Object.values(ERROR_BY_CODE).map((c) => c.name)]),
   InvalidRequestError.name,
+  MethodNotAllowedError.name,
   UnknownCodeError.name,
   TransportError.name,
   ProtocolError.name,

@@ -9,7 +9,7 @@ import http from 'node:http';
 import https from 'node:https';
 
 export interface JsonRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   url: URL;
   headers: Record<string, string>;
   body?: unknown;

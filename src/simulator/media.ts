@@ -48,6 +48,8 @@ export interface ClipSpec {
   timelineStart: number;
   prompt: string;
   waterMark?: string;
+  /** Drawn after the rest (the official-API mode marks each clip's last frame with them). */
+  extraFilters?: string[];
 }
 
 export interface RenderedMedia {
@@ -136,6 +138,7 @@ export async function renderClip(
       `drawtext=textfile=${filterQuote(markFile)}:expansion=none:fontsize=${small}:fontcolor=white@0.7:x=w-tw-w/30:y=h-th-h/30`,
     );
   }
+  filters.push(...(spec.extraFilters ?? []));
   const colour = hex(segmentColour(spec.chainKey, spec.segment));
   await ffmpeg(
     [

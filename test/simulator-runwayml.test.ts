@@ -1,0 +1,316 @@
+/**
+ * The simulator's official-API mode (`provider: 'runwayml'`): headers, statuses over provider time,
+ * outputs, failures, cancel and delete on the ledger, throttling, and the continuity check.
+ */
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { probeVideo } from '../src/media/probe';
+import { SimulatorAdmin } from '../src/simulator/admin-client';
+import type { SimulatorOptions } from '../src/simulator/options';
+import { type RunningSimulator, startSimulator } from '../src/simulator/server';
+import { eventually } from './support/simulator';
+
+jest.setTimeout(60_000);
+const run = promisify(execFile);
+
+interface Sim {
+  sim: RunningSimulator;
+  admin: SimulatorAdmin;
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
+}
+interface Reply {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown> & { error?: string; id?: string; status?: string };
+}
+
+async function startRunwayml(options: SimulatorOptions = {}): Promise<Sim> {
+  const sim = await startSimulator({ provider: 'runwayml', timeScale: 0.005, log: false, ...options });
+  const admin = new SimulatorAdmin(sim.url, sim.options.adminToken);
+  const call = async (method: string, p: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${sim.url}${p}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${sim.options.apiKeys[0]}`,
+        'x-runway-version': '2024-11-06',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : {} };
+  };
+  return { sim, admin, call };
+}
+
+/** A small solid red PNG as a data URI: an image none of the simulator's clips ends with. */
+let SOLID_RED = '';
+beforeAll(async () => {
+  const { stdout } = await run(
+    'ffmpeg',
+    [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=red:s=64x36',
+      '-frames:v',
+      '1',
+      '-f',
+      'image2pipe',
+      '-c:v',
+      'png',
+      '-',
+    ],
+    { encoding: 'buffer' },
+  );
+  SOLID_RED = `data:image/png;base64,${(stdout as unknown as Buffer).toString('base64')}`;
+});
+
+const clip = (promptImage: string, extra: object = {}) => ({
+  model: 'gen4_turbo',
+  promptImage,
+  promptText: 'a lighthouse at dusk',
+  ratio: '1280:720',
+  duration: 5,
+  ...extra,
+});
+
+async function finished(t: Sim, id: string, timeoutMs = 30_000): Promise<Reply['body']> {
+  return eventually(async () => {
+    const { body } = await t.call('GET', `/v1/tasks/${id}`);
+    return ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(String(body.status)) ? body : undefined;
+  }, timeoutMs);
+}
+
+async function created(t: Sim, body: unknown, endpoint = 'image_to_video'): Promise<string> {
+  const reply = await t.call('POST', `/v1/${endpoint}`, body);
+  expect(reply).toMatchObject({ status: 200, body: { id: expect.any(String) } });
+  return reply.body.id!;
+}
+
+describe('runwayml mode: requests', () => {
+  let t: Sim;
+  beforeAll(async () => {
+    t = await startRunwayml({ rateLimit: 0 });
+  });
+  afterAll(() => t.sim.close());
+  beforeEach(() => t.admin.reset());
+
+  test('X-Runway-Version is required and must be 2024-11-06; the key must be valid', async () => {
+    const missing = await t.call('POST', '/v1/image_to_video', clip(SOLID_RED), { 'x-runway-version': '' });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error).toMatch(/X-Runway-Version/);
+    const wrong = await t.call('GET', '/v1/tasks/x', undefined, { 'x-runway-version': '2024-09-13' });
+    expect(wrong.status).toBe(400);
+    expect((await t.call('GET', '/v1/tasks/x', undefined, { authorization: 'Bearer nope' })).status).toBe(
+      401,
+    );
+    expect((await t.call('GET', '/v1/tasks/x', undefined, { authorization: '' })).status).toBe(401);
+    expect((await t.call('GET', '/v1/tasks/x')).status).toBe(404);
+    expect(await t.admin.ledger()).toEqual([]);
+  });
+
+  test('a bad create is a 400 with a reason, and nothing is charged', async () => {
+    const badRatio = await t.call('POST', '/v1/image_to_video', clip(SOLID_RED, { ratio: '1920:1080' }));
+    expect(badRatio.status).toBe(400);
+    expect(badRatio.body.error).toMatch(/ratio/);
+    const badImage = await t.call('POST', '/v1/image_to_video', clip('data:image/png;base64,AAAA'));
+    expect(badImage.status).toBe(400);
+    expect(badImage.body.error).toMatch(/promptImage/);
+    const unknownKey = await t.call('POST', '/v1/image_to_video', { ...clip(SOLID_RED), extend: true });
+    expect(unknownKey.status).toBe(400);
+    expect(await t.admin.ledger()).toEqual([]);
+  });
+
+  test('creates are charged per second of video and per image, on the shared ledger', async () => {
+    const before = (await t.call('GET', '/v1/organization')).body.creditBalance as number;
+    const five = await created(t, clip(SOLID_RED));
+    const ten = await created(t, clip(SOLID_RED, { duration: 10, model: 'gen4.5' }));
+    const image = await created(
+      t,
+      { model: 'gen4_image', promptText: 'a lighthouse', ratio: '1920:1080' },
+      'text_to_image',
+    );
+    const ledger = await t.admin.ledger();
+    expect(ledger.map((e) => [e.taskId, e.endpoint, e.model, e.cost])).toEqual([
+      [five, 'image_to_video', 'gen4_turbo', 25],
+      [ten, 'image_to_video', 'gen4.5', 120],
+      [image, 'text_to_image', 'gen4_image', 8],
+    ]);
+    expect(ledger[0]).toMatchObject({ duration: 5, startedFrom: null, prompt: 'a lighthouse at dusk' });
+    expect(ledger[0]!.body.promptImage).toMatch(/^data:image\/png;base64,…\(\d+ chars\)$/);
+    expect((await t.call('GET', '/v1/organization')).body.creditBalance).toBe(before - 153);
+  });
+
+  test('a 429 when over the rate limit or in an injected burst, with Retry-After; nothing charged', async () => {
+    await t.admin.setFaults({ startBurst429Ms: 60_000 });
+    const refused = await t.call('POST', '/v1/image_to_video', clip(SOLID_RED));
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await t.admin.ledger()).toEqual([]);
+
+    const limited = await startRunwayml({ rateLimit: 2 });
+    try {
+      const codes = [];
+      for (let i = 0; i < 3; i++)
+        codes.push((await limited.call('POST', '/v1/image_to_video', clip(SOLID_RED))).status);
+      expect(codes).toEqual([200, 200, 429]);
+      expect(await limited.admin.ledger()).toHaveLength(2);
+    } finally {
+      await limited.sim.close();
+    }
+  });
+});
+
+describe('runwayml mode: task life', () => {
+  let t: Sim;
+  // Provider time nearly stands still; the test moves it with the admin clock.
+  beforeAll(async () => {
+    t = await startRunwayml({ timeScale: 1000, rateLimit: 0 });
+  });
+  afterAll(() => t.sim.close());
+  beforeEach(() => t.admin.reset());
+
+  const status = async (id: string) => (await t.call('GET', `/v1/tasks/${id}`)).body;
+
+  test('PENDING, RUNNING with progress, then SUCCEEDED with a downloadable clip of the right length', async () => {
+    const id = await created(t, clip(SOLID_RED));
+    expect(await status(id)).toEqual({ id, status: 'PENDING', createdAt: expect.any(String) });
+    await t.admin.clock({ advanceMs: 10_000 }); // past waiting + queueing
+    expect(await status(id)).toMatchObject({ status: 'RUNNING', progress: 0 });
+    await t.admin.clock({ advanceMs: 25_000 }); // half of a 5 s clip's 50 s
+    expect(await status(id)).toMatchObject({ status: 'RUNNING', progress: 0.5 });
+    await t.admin.clock({ advanceMs: 30_000 });
+    const done = await finished(t, id);
+    expect(done).toEqual({
+      id,
+      status: 'SUCCEEDED',
+      createdAt: expect.any(String),
+      output: [expect.any(String)],
+    });
+    const probe = await probeVideo((done.output as string[])[0]!);
+    expect(probe).toMatchObject({ codec: 'h264', width: 1280, height: 720 });
+    expect(probe.durationSeconds).toBeCloseTo(5, 1);
+  });
+
+  test('THROTTLED before RUNNING when the knob says so', async () => {
+    await t.admin.setFaults({ throttleProbability: 1, throttleMs: 20_000 });
+    const id = await created(t, clip(SOLID_RED));
+    await t.admin.clock({ advanceMs: 10_000 });
+    expect((await status(id)).status).toBe('THROTTLED');
+    await t.admin.clock({ advanceMs: 20_000 });
+    expect((await status(id)).status).toBe('RUNNING');
+  });
+
+  test('FAILED with failure and failureCode, from the knob or a moderated word; charged', async () => {
+    await t.admin.setFaults({ taskFailProbability: 1, failureCodes: ['INTERNAL.BAD_OUTPUT.CODE01'] });
+    const failed = await created(t, clip(SOLID_RED));
+    await t.admin.setFaults({ taskFailProbability: 0, moderatedWords: ['lighthouse'] });
+    const moderated = await created(t, clip(SOLID_RED));
+    await t.admin.clock({ advanceMs: 120_000 });
+    expect(await finished(t, failed)).toMatchObject({
+      status: 'FAILED',
+      failureCode: 'INTERNAL.BAD_OUTPUT.CODE01',
+      failure: expect.any(String),
+    });
+    expect(await finished(t, moderated)).toMatchObject({
+      status: 'FAILED',
+      failureCode: 'SAFETY.INPUT.TEXT',
+    });
+    expect((await t.admin.ledger()).map((e) => e.cost)).toEqual([25, 25]);
+  });
+
+  test('DELETE cancels a running task (the ledger shows it, charge kept) and deletes a finished one', async () => {
+    const running = await created(t, clip(SOLID_RED));
+    const done = await created(t, clip(SOLID_RED));
+    await t.admin.clock({ advanceMs: 20_000 });
+    expect((await t.call('DELETE', `/v1/tasks/${running}`)).status).toBe(204);
+    expect(await status(running)).toMatchObject({ status: 'CANCELLED' });
+    await t.admin.clock({ advanceMs: 120_000 });
+    const output = ((await finished(t, done)).output as string[])[0]!;
+    expect((await fetch(output)).status).toBe(200);
+    expect((await status(running)).status).toBe('CANCELLED'); // cancelled stays cancelled
+
+    const ledger = await t.admin.ledger();
+    expect(ledger.find((e) => e.taskId === running)).toMatchObject({
+      cost: 25,
+      cancelledAt: expect.any(String),
+    });
+    expect(ledger.find((e) => e.taskId === done)!.cancelledAt).toBeUndefined();
+
+    expect((await t.call('DELETE', `/v1/tasks/${done}`)).status).toBe(204);
+    expect((await t.call('GET', `/v1/tasks/${done}`)).status).toBe(404);
+    expect((await fetch(output)).status).toBe(404);
+    expect((await t.admin.ledger()).find((e) => e.taskId === done)!.cancelledAt).toBeUndefined();
+  });
+
+  test('outputs expire after 24 h of provider time', async () => {
+    const id = await created(t, clip(SOLID_RED));
+    await t.admin.clock({ advanceMs: 120_000 });
+    const output = ((await finished(t, id)).output as string[])[0]!;
+    expect((await fetch(output)).status).toBe(200);
+    await t.admin.clock({ advanceMs: 24 * 3600 * 1000 });
+    expect((await fetch(output)).status).toBe(404);
+  });
+});
+
+describe('runwayml mode: continuity check', () => {
+  let t: Sim;
+  let dir: string;
+  beforeAll(async () => {
+    t = await startRunwayml({ rateLimit: 0 });
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'runwayml-continuity-'));
+  });
+  afterAll(async () => {
+    await t.sim.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  /** A frame of `video` (`at` seconds, or the exact last one) as a data URI, PNG or JPEG. */
+  async function frame(video: string, at: number | 'last', format: 'png' | 'jpeg' = 'png'): Promise<string> {
+    const out = path.join(dir, `${Math.random().toString(36).slice(2)}.${format === 'png' ? 'png' : 'jpg'}`);
+    const seek = at === 'last' ? ['-sseof', '-0.5'] : ['-ss', String(at)];
+    const select = at === 'last' ? ['-update', '1'] : ['-frames:v', '1'];
+    const quality = format === 'jpeg' ? ['-q:v', '8'] : [];
+    await run('ffmpeg', ['-v', 'error', '-y', ...seek, '-i', video, ...select, ...quality, out]);
+    return `data:image/${format};base64,${(await fs.readFile(out)).toString('base64')}`;
+  }
+
+  const startedFrom = async (promptImage: string) => {
+    const id = await created(t, clip(promptImage));
+    return (await t.admin.ledger()).find((e) => e.taskId === id)!.startedFrom;
+  };
+
+  test('a last frame is matched to its clip; a middle frame, another image or a JPEG of it behave', async () => {
+    const first = await created(t, clip(SOLID_RED));
+    const firstVideo = ((await finished(t, first)).output as string[])[0]!;
+    const lastOfFirst = await frame(firstVideo, 'last');
+    const second = await created(t, clip(lastOfFirst));
+    const secondVideo = ((await finished(t, second)).output as string[])[0]!;
+
+    expect((await t.admin.ledger()).find((e) => e.taskId === second)!.startedFrom).toBe(first);
+    expect(await startedFrom(await frame(secondVideo, 'last'))).toBe(second);
+    expect(await startedFrom(await frame(firstVideo, 'last', 'jpeg'))).toBe(first);
+    expect(await startedFrom(await frame(firstVideo, 2.5))).toBeNull();
+    expect(await startedFrom(await frame(firstVideo, 4.9))).toBeNull(); // a frame before the last
+    expect(await startedFrom(SOLID_RED)).toBeNull();
+
+    const image = await created(
+      t,
+      { model: 'gen4_image', promptText: 'a lighthouse', ratio: '1280:720' },
+      'text_to_image',
+    );
+    const imageUrl = ((await finished(t, image)).output as string[])[0]!;
+    expect(await startedFrom(imageUrl)).toBeNull(); // an https-style URL is fetched and checked too
+
+    // Deleting an archived clip keeps its last frame known.
+    expect((await t.call('DELETE', `/v1/tasks/${first}`)).status).toBe(204);
+    expect(await startedFrom(lastOfFirst)).toBe(first);
+  });
+});

@@ -148,6 +148,19 @@ describe('runwayml mode: requests', () => {
     expect((await t.call('GET', '/v1/organization')).body.creditBalance).toBe(before - 153);
   });
 
+  test('5xx before a create charges nothing; 5xx after it leaves a charged task (the ambiguous case)', async () => {
+    await t.admin.setFaults({ createFailBefore: 1 });
+    expect((await t.call('POST', '/v1/image_to_video', clip(SOLID_RED))).status).toBe(503);
+    expect(await t.admin.ledger()).toEqual([]);
+    await t.admin.setFaults({ createFailBefore: 0, createFailAfter: 1 });
+    const after = await t.call('POST', '/v1/image_to_video', clip(SOLID_RED));
+    expect(after.status).toBe(502);
+    expect(after.body.id).toBeUndefined();
+    expect(await t.admin.ledger()).toEqual([
+      expect.objectContaining({ endpoint: 'image_to_video', cost: 25 }),
+    ]);
+  });
+
   test('a 429 when over the rate limit or in an injected burst, with Retry-After; nothing charged', async () => {
     await t.admin.setFaults({ startBurst429Ms: 60_000 });
     const refused = await t.call('POST', '/v1/image_to_video', clip(SOLID_RED));
@@ -295,6 +308,8 @@ describe('runwayml mode: continuity check', () => {
     const secondVideo = ((await finished(t, second)).output as string[])[0]!;
 
     expect((await t.admin.ledger()).find((e) => e.taskId === second)!.startedFrom).toBe(first);
+    // Like image-to-video, a clip begins with its prompt image: the seam repeats a frame.
+    expect(await startedFrom(await frame(secondVideo, 0))).toBe(first);
     expect(await startedFrom(await frame(secondVideo, 'last'))).toBe(second);
     expect(await startedFrom(await frame(firstVideo, 'last', 'jpeg'))).toBe(first);
     expect(await startedFrom(await frame(firstVideo, 2.5))).toBeNull();

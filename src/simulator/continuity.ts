@@ -72,9 +72,13 @@ export class LastFrames {
     this.frames.clear();
   }
 
-  /** The clip whose last frame a `promptImage` (data URI or URL) is, or null; rejects when unreadable. */
-  async matchImage(ref: string): Promise<string | null> {
-    return this.match(await fingerprint({ bytes: await imageBytes(ref) }));
+  /**
+   * The clip whose last frame a `promptImage` (data URI or URL) is, or null, and the image's bytes;
+   * rejects when the image cannot be had or read.
+   */
+  async matchImage(ref: string): Promise<{ match: string | null; bytes: Buffer }> {
+    const bytes = await imageBytes(ref);
+    return { match: this.match(await fingerprint({ bytes })), bytes };
   }
 
   /** The clip whose last frame `frame` is, or null: the closest one within the tolerance. */

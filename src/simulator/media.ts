@@ -50,6 +50,8 @@ export interface ClipSpec {
   waterMark?: string;
   /** Drawn after the rest (the official-API mode marks each clip's last frame with them). */
   extraFilters?: string[];
+  /** An image file that becomes the clip's first frame, as image-to-video starts from its image. */
+  firstFrame?: string;
 }
 
 export interface RenderedMedia {
@@ -146,8 +148,14 @@ export async function renderClip(
       'lavfi',
       '-i',
       `color=c=${colour}:s=${spec.width}x${spec.height}:r=${FRAME_RATE}:d=${spec.seconds}`,
-      '-vf',
-      filters.join(','),
+      ...(spec.firstFrame
+        ? [
+            ...['-f', 'image2pipe', '-i', spec.firstFrame, '-filter_complex'],
+            `[0:v]${filters.join(',')}[bg];[1:v]scale=${spec.width}:${spec.height},setsar=1[first];` +
+              `[bg][first]overlay=enable='eq(n,0)'[v]`,
+            ...['-map', '[v]'],
+          ]
+        : ['-vf', filters.join(',')]),
       ...H264,
       video,
     ],

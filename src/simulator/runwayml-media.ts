@@ -52,15 +52,16 @@ export class RunwaymlMedia {
     this.queue = new RenderQueue(opts.concurrency);
   }
 
-  render(task: RunwaymlTask): Promise<RenderedClip> {
-    const render = this.renderOnce(task);
+  /** The task's clip (starting with `firstFrame`, the prompt image's bytes) or image. */
+  render(task: RunwaymlTask, firstFrame?: Buffer): Promise<RenderedClip> {
+    const render = this.renderOnce(task, firstFrame);
     this.inFlight.add(render);
     const settled = () => void this.inFlight.delete(render);
     render.then(settled, settled);
     return render;
   }
 
-  private renderOnce(task: RunwaymlTask): Promise<RenderedClip> {
+  private renderOnce(task: RunwaymlTask, firstFrame?: Buffer): Promise<RenderedClip> {
     if (task.endpoint === 'text_to_image') return this.queue.run(() => this.renderImage(task));
     const { width, height, seconds } = task;
     const signal = this.closing.signal;
@@ -88,6 +89,8 @@ export class RunwaymlMedia {
       signal.throwIfAborted();
       const dir = this.dirOf(task.id);
       await fs.mkdir(dir, { recursive: true });
+      const first = firstFrame && path.join(dir, `${task.id}-first.img`);
+      if (first) await fs.writeFile(first, firstFrame);
       const spec = {
         width,
         height,
@@ -97,8 +100,10 @@ export class RunwaymlMedia {
         timelineStart: task.timelineStart,
         prompt: task.promptText,
         extraFilters: lastFrameMark(task.id, seconds, width, height),
+        firstFrame: first,
       };
       const { video } = await renderClip(spec, dir, task.id, signal);
+      if (first) await fs.rm(first, { force: true });
       const last = await extractLastFrame(video, signal);
       return { file: video, lastFrame: await fingerprint({ file: last }) };
     });

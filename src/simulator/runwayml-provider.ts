@@ -77,17 +77,19 @@ export class RunwaymlProvider {
       return error(400, 'You do not have enough credits to run this task.');
 
     let startedFrom: string | null = null;
+    let firstFrame: Buffer | undefined;
     if (request.promptImage !== undefined) {
       try {
-        const matched = await this.tasks.lastFrames.matchImage(request.promptImage);
-        startedFrom = this.opts.media === 'full' ? matched : null;
+        const image = await this.tasks.lastFrames.matchImage(request.promptImage);
+        startedFrom = this.opts.media === 'full' ? image.match : null;
+        firstFrame = image.bytes;
       } catch (err) {
         return error(400, `Invalid promptImage: ${(err as Error).message}`);
       }
     }
 
     this.rateLimiter.record(account, now);
-    const task = this.startTask(account, endpoint, request, startedFrom);
+    const task = this.startTask(account, endpoint, request, startedFrom, firstFrame);
     this.accounts.charge({
       taskId: task.id,
       endpoint,
@@ -250,6 +252,7 @@ export class RunwaymlProvider {
     endpoint: RunwaymlTask['endpoint'],
     request: CreateRequest,
     startedFrom: string | null,
+    firstFrame: Buffer | undefined,
   ): RunwaymlTask {
     const id = randomUUID();
     const createdAt = this.clock.now();
@@ -270,7 +273,7 @@ export class RunwaymlProvider {
       createdAt,
       ...planTask(this.random, this.faults, this.opts, createdAt, seconds, promptText),
     };
-    this.tasks.start(task);
+    this.tasks.start(task, firstFrame);
     return task;
   }
 }

@@ -30,10 +30,13 @@ export class RunwaymlTaskRunner {
     return [...this.tasks.values()];
   }
 
-  /** Render a task that will succeed, and finish it at its `completeAt` (or once rendered, if later). */
-  start(task: RunwaymlTask): void {
+  /**
+   * Render a task that will succeed (a clip from `firstFrame`, its prompt image), and finish it at its
+   * `completeAt` (or once rendered, if later).
+   */
+  start(task: RunwaymlTask, firstFrame?: Buffer): void {
     if (task.outcome.status === 'SUCCEEDED') {
-      const media = this.media.render(task);
+      const media = this.media.render(task, firstFrame);
       task.media = media;
       media.catch((err) => this.log(`render of ${task.id} failed: ${(err as Error).message}`));
     }

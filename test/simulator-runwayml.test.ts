@@ -1,98 +1,16 @@
 /**
- * The simulator's official-API mode (`provider: 'runwayml'`): headers, statuses over provider time,
- * outputs, failures, cancel and delete on the ledger, throttling, and the continuity check.
+ * The simulator's official-API mode (`provider: 'runwayml'`): headers, prices, statuses over provider
+ * time, outputs, failures, cancel and delete on the ledger, throttling and 5xx faults.
  */
-import { execFile } from 'node:child_process';
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { probeVideo } from '../src/media/probe';
-import { SimulatorAdmin } from '../src/simulator/admin-client';
-import type { SimulatorOptions } from '../src/simulator/options';
-import { type RunningSimulator, startSimulator } from '../src/simulator/server';
-import { eventually } from './support/simulator';
+import { type Sim, clip, created, finished, solidRed, startRunwayml } from './support/runwayml';
 
 jest.setTimeout(60_000);
-const run = promisify(execFile);
 
-interface Sim {
-  sim: RunningSimulator;
-  admin: SimulatorAdmin;
-  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
-}
-interface Reply {
-  status: number;
-  headers: Headers;
-  body: Record<string, unknown> & { error?: string; id?: string; status?: string };
-}
-
-async function startRunwayml(options: SimulatorOptions = {}): Promise<Sim> {
-  const sim = await startSimulator({ provider: 'runwayml', timeScale: 0.005, log: false, ...options });
-  const admin = new SimulatorAdmin(sim.url, sim.options.adminToken);
-  const call = async (method: string, p: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${sim.url}${p}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${sim.options.apiKeys[0]}`,
-        'x-runway-version': '2024-11-06',
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...headers,
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : {} };
-  };
-  return { sim, admin, call };
-}
-
-/** A small solid red PNG as a data URI: an image none of the simulator's clips ends with. */
 let SOLID_RED = '';
 beforeAll(async () => {
-  const { stdout } = await run(
-    'ffmpeg',
-    [
-      '-v',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'color=c=red:s=64x36',
-      '-frames:v',
-      '1',
-      '-f',
-      'image2pipe',
-      '-c:v',
-      'png',
-      '-',
-    ],
-    { encoding: 'buffer' },
-  );
-  SOLID_RED = `data:image/png;base64,${(stdout as unknown as Buffer).toString('base64')}`;
+  SOLID_RED = await solidRed();
 });
-
-const clip = (promptImage: string, extra: object = {}) => ({
-  model: 'gen4_turbo',
-  promptImage,
-  promptText: 'a lighthouse at dusk',
-  ratio: '1280:720',
-  duration: 5,
-  ...extra,
-});
-
-async function finished(t: Sim, id: string, timeoutMs = 30_000): Promise<Reply['body']> {
-  return eventually(async () => {
-    const { body } = await t.call('GET', `/v1/tasks/${id}`);
-    return ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(String(body.status)) ? body : undefined;
-  }, timeoutMs);
-}
-
-async function created(t: Sim, body: unknown, endpoint = 'image_to_video'): Promise<string> {
-  const reply = await t.call('POST', `/v1/${endpoint}`, body);
-  expect(reply).toMatchObject({ status: 200, body: { id: expect.any(String) } });
-  return reply.body.id!;
-}
 
 describe('runwayml mode: requests', () => {
   let t: Sim;
@@ -270,62 +188,5 @@ describe('runwayml mode: task life', () => {
     expect((await fetch(output)).status).toBe(200);
     await t.admin.clock({ advanceMs: 24 * 3600 * 1000 });
     expect((await fetch(output)).status).toBe(404);
-  });
-});
-
-describe('runwayml mode: continuity check', () => {
-  let t: Sim;
-  let dir: string;
-  beforeAll(async () => {
-    t = await startRunwayml({ rateLimit: 0 });
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'runwayml-continuity-'));
-  });
-  afterAll(async () => {
-    await t.sim.close();
-    await fs.rm(dir, { recursive: true, force: true });
-  });
-
-  /** A frame of `video` (`at` seconds, or the exact last one) as a data URI, PNG or JPEG. */
-  async function frame(video: string, at: number | 'last', format: 'png' | 'jpeg' = 'png'): Promise<string> {
-    const out = path.join(dir, `${Math.random().toString(36).slice(2)}.${format === 'png' ? 'png' : 'jpg'}`);
-    const seek = at === 'last' ? ['-sseof', '-0.5'] : ['-ss', String(at)];
-    const select = at === 'last' ? ['-update', '1'] : ['-frames:v', '1'];
-    const quality = format === 'jpeg' ? ['-q:v', '8'] : [];
-    await run('ffmpeg', ['-v', 'error', '-y', ...seek, '-i', video, ...select, ...quality, out]);
-    return `data:image/${format};base64,${(await fs.readFile(out)).toString('base64')}`;
-  }
-
-  const startedFrom = async (promptImage: string) => {
-    const id = await created(t, clip(promptImage));
-    return (await t.admin.ledger()).find((e) => e.taskId === id)!.startedFrom;
-  };
-
-  test('a last frame is matched to its clip; a middle frame, another image or a JPEG of it behave', async () => {
-    const first = await created(t, clip(SOLID_RED));
-    const firstVideo = ((await finished(t, first)).output as string[])[0]!;
-    const lastOfFirst = await frame(firstVideo, 'last');
-    const second = await created(t, clip(lastOfFirst));
-    const secondVideo = ((await finished(t, second)).output as string[])[0]!;
-
-    expect((await t.admin.ledger()).find((e) => e.taskId === second)!.startedFrom).toBe(first);
-    // Like image-to-video, a clip begins with its prompt image: the seam repeats a frame.
-    expect(await startedFrom(await frame(secondVideo, 0))).toBe(first);
-    expect(await startedFrom(await frame(secondVideo, 'last'))).toBe(second);
-    expect(await startedFrom(await frame(firstVideo, 'last', 'jpeg'))).toBe(first);
-    expect(await startedFrom(await frame(firstVideo, 2.5))).toBeNull();
-    expect(await startedFrom(await frame(firstVideo, 4.9))).toBeNull(); // a frame before the last
-    expect(await startedFrom(SOLID_RED)).toBeNull();
-
-    const image = await created(
-      t,
-      { model: 'gen4_image', promptText: 'a lighthouse', ratio: '1280:720' },
-      'text_to_image',
-    );
-    const imageUrl = ((await finished(t, image)).output as string[])[0]!;
-    expect(await startedFrom(imageUrl)).toBeNull(); // an https-style URL is fetched and checked too
-
-    // Deleting an archived clip keeps its last frame known.
-    expect((await t.call('DELETE', `/v1/tasks/${first}`)).status).toBe(204);
-    expect(await startedFrom(lastOfFirst)).toBe(first);
   });
 });

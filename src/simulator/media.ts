@@ -48,6 +48,10 @@ export interface ClipSpec {
   timelineStart: number;
   prompt: string;
   waterMark?: string;
+  /** Drawn after the rest (the official-API mode marks each clip's last frame with them). */
+  extraFilters?: string[];
+  /** An image file that becomes the clip's first frame, as image-to-video starts from its image. */
+  firstFrame?: string;
 }
 
 export interface RenderedMedia {
@@ -136,6 +140,7 @@ export async function renderClip(
       `drawtext=textfile=${filterQuote(markFile)}:expansion=none:fontsize=${small}:fontcolor=white@0.7:x=w-tw-w/30:y=h-th-h/30`,
     );
   }
+  filters.push(...(spec.extraFilters ?? []));
   const colour = hex(segmentColour(spec.chainKey, spec.segment));
   await ffmpeg(
     [
@@ -143,8 +148,14 @@ export async function renderClip(
       'lavfi',
       '-i',
       `color=c=${colour}:s=${spec.width}x${spec.height}:r=${FRAME_RATE}:d=${spec.seconds}`,
-      '-vf',
-      filters.join(','),
+      ...(spec.firstFrame
+        ? [
+            ...['-f', 'image2pipe', '-i', spec.firstFrame, '-filter_complex'],
+            `[0:v]${filters.join(',')}[bg];[1:v]scale=${spec.width}:${spec.height},setsar=1[first];` +
+              `[bg][first]overlay=enable='eq(n,0)'[v]`,
+            ...['-map', '[v]'],
+          ]
+        : ['-vf', filters.join(',')]),
       ...H264,
       video,
     ],

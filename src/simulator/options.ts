@@ -44,6 +44,14 @@ export const FaultConfig = z
      * rejections: e.g. "Reached the limit for concurrent generations." to test a transient 400.
      */
     failMessages: z.array(z.string().min(1).max(1000)).max(100).default([]),
+    /** Official API: share of tasks that sit THROTTLED for `throttleMs` (provider time) before RUNNING. */
+    throttleProbability: z.number().min(0).max(1).default(0),
+    throttleMs: z.number().int().nonnegative().default(20_000),
+    /** Official API: the `failureCode`s of tasks failed by `taskFailProbability` (drawn at random). */
+    failureCodes: z
+      .array(z.string().regex(/^[A-Z_]+(\.[A-Z0-9_]+)*$/))
+      .min(1)
+      .default(['INTERNAL.BAD_OUTPUT.CODE01', 'SAFETY.INPUT.IMAGE', 'INPUT_PREPROCESSING.INTERNAL']),
     callbackDropProbability: z.number().min(0).max(1).default(0),
     callbackDuplicateProbability: z.number().min(0).max(1).default(0),
     callbackDelayProbability: z.number().min(0).max(1).default(0),
@@ -57,8 +65,13 @@ export type FaultConfig = z.infer<typeof FaultConfig>;
 export const ErrorStyle = z.enum(['envelope', 'http', 'mixed']);
 export type ErrorStyle = z.infer<typeof ErrorStyle>;
 
+/** Which API the simulator speaks: the reseller's (kie.ai Runway endpoints) or Runway's own developer API. */
+export const SimulatorProvider = z.enum(['kie-runway', 'runwayml']);
+export type SimulatorProvider = z.infer<typeof SimulatorProvider>;
+
 export const SimulatorOptions = z
   .object({
+    provider: SimulatorProvider.default('kie-runway'),
     host: z.string().default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(0),
     /** The base URL clients and the files' links use; defaults to the listening address. */
@@ -88,7 +101,7 @@ export const SimulatorOptions = z
     generateMs: z.number().int().nonnegative().default(50_000),
     /** Random spread of the generating time, as a share of it (0.2 = ±20 %), from the seeded generator. */
     jitter: z.number().min(0).max(1).default(0),
-    /** Files are deleted this long (provider time) after generation. */
+    /** Files are deleted this long (provider time) after generation (`runwayml`: 24 h unless given). */
     fileTtlMs: z
       .number()
       .int()

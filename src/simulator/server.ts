@@ -1,23 +1,26 @@
 /**
  * The simulator's HTTP face: the provider's endpoints (Bearer API key), the generated files, and the admin
  * API under `/admin/` (Bearer admin token). `startSimulator` is what the CLI, the demo and the tests use.
+ * It speaks the reseller API (`kie-runway`, below) or Runway's own API (`runwayml`, `runwayml-routes.ts`).
  */
 import { createReadStream, promises as fs } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
 import { describeZodError } from '../chain/requests';
 import { BodyError, closeServer, listen, readJsonBody, sendJson } from '../http/json-server';
-import { accountOf } from './ledger';
+import { bearer, handleAdmin } from './admin-routes';
 import { type ApiAnswer, SimulatedProvider } from './provider';
+import { RunwaymlProvider } from './runwayml-provider';
+import { handleRunwayml } from './runwayml-routes';
 import { type ResolvedSimulatorOptions, SimulatorOptions } from './options';
 import { SeededRandom } from './clock';
 
 export interface RunningSimulator {
   /** Base URL of the provider API, e.g. `http://127.0.0.1:43123`. */
   url: string;
-  provider: SimulatedProvider;
+  /** The reseller mode's provider, or the official API's (`options.provider` says which). */
+  provider: SimulatedProvider | RunwaymlProvider;
   options: ResolvedSimulatorOptions;
   close(): Promise<void>;
 }
@@ -36,6 +39,8 @@ export async function startSimulator(input: SimulatorOptions = {}): Promise<Runn
   const parsed = SimulatorOptions.safeParse(input);
   if (!parsed.success) throw new Error(`Invalid simulator options: ${describeZodError(parsed.error)}`);
   const options = parsed.data;
+  // Runway's own outputs expire within a day or two; the reseller keeps files for 14 days.
+  if (options.provider === 'runwayml' && input.fileTtlMs === undefined) options.fileTtlMs = 24 * 3600 * 1000;
   const ownDataDir = !options.dataDir;
   const dataDir = options.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'long-video-sim-')));
   await fs.mkdir(dataDir, { recursive: true });
@@ -45,12 +50,25 @@ export async function startSimulator(input: SimulatorOptions = {}): Promise<Runn
   const server = http.createServer();
   const listened = await listen(server, options.host, options.port);
   const url = (options.publicUrl ?? listened).replace(/\/$/, '');
-  const provider = new SimulatedProvider(options, url, dataDir, log);
+  const provider =
+    options.provider === 'runwayml'
+      ? new RunwaymlProvider(options, url, dataDir, log)
+      : new SimulatedProvider(options, url, dataDir, log);
+  const answer = (req: IncomingMessage, res: ServerResponse) =>
+    provider instanceof RunwaymlProvider
+      ? handleRunwayml(provider, options, req, res)
+      : handle(provider, options, req, res, styleRandom);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const started = Date.now();
-    handle(provider, options, req, res, styleRandom)
+    answer(req, res)
       .catch((err) => {
-        if (!res.headersSent) sendJson(res, 500, { code: 500, msg: 'Internal simulator error', data: null });
+        if (!res.headersSent) {
+          const body =
+            options.provider === 'runwayml'
+              ? { error: 'Internal simulator error' }
+              : { code: 500, msg: 'Internal simulator error', data: null };
+          sendJson(res, 500, body);
+        }
         log(`error: ${(err as Error).stack ?? err}`);
         return 500;
       })
@@ -67,7 +85,7 @@ export async function startSimulator(input: SimulatorOptions = {}): Promise<Runn
     provider,
     options,
     async close() {
-      provider.close();
+      await provider.close();
       await closeServer(server);
       if (ownDataDir) await fs.rm(dataDir, { recursive: true, force: true });
     },
@@ -171,82 +189,6 @@ async function serveFile(
     'content-length': stat.size,
   });
   createReadStream(file).pipe(res);
-}
-
-const CreditsBody = z.object({ credits: z.number().nonnegative(), apiKey: z.string().optional() }).strict();
-const ClockBody = z
-  .object({ timeScale: z.number().positive().optional(), advanceMs: z.number().nonnegative().optional() })
-  .strict();
-
-async function handleAdmin(
-  provider: SimulatedProvider,
-  options: ResolvedSimulatorOptions,
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-): Promise<void> {
-  if (bearer(req) !== options.adminToken) return sendJson(res, 401, { error: 'admin token required' });
-  const route = `${req.method} ${url.pathname}`;
-  let body: unknown = {};
-  try {
-    if (req.method === 'POST')
-      body = await readJsonBody(req, BODY_LIMIT).catch((e) =>
-        e.message.includes('empty') ? {} : Promise.reject(e),
-      );
-    switch (route) {
-      case 'GET /admin/ledger':
-        return sendJson(res, 200, provider.ledger());
-      case 'GET /admin/stats':
-        return sendJson(res, 200, provider.stats());
-      case 'GET /admin/callbacks':
-        return sendJson(res, 200, provider.callbackRecords());
-      case 'GET /admin/tasks':
-        return sendJson(res, 200, provider.taskTimes());
-      case 'POST /admin/credits': {
-        const { credits, apiKey } = CreditsBody.parse(body);
-        if (apiKey && !options.apiKeys.includes(apiKey))
-          return sendJson(res, 404, { error: 'unknown API key' });
-        provider.setCredits(credits, apiKey);
-        return sendJson(res, 200, { credits, account: apiKey ? accountOf(apiKey) : 'all' });
-      }
-      case 'GET /admin/faults':
-        return sendJson(res, 200, provider.faults);
-      case 'POST /admin/faults': {
-        const { startBurst429Ms, ...patch } = body as { startBurst429Ms?: unknown };
-        const faults = provider.setFaults(patch);
-        if (startBurst429Ms !== undefined)
-          provider.startBurst429(z.number().nonnegative().parse(startBurst429Ms));
-        return sendJson(res, 200, faults);
-      }
-      case 'GET /admin/clock':
-        return sendJson(res, 200, {
-          now: new Date(provider.clock.now()).toISOString(),
-          timeScale: provider.clock.timeScale,
-        });
-      case 'POST /admin/clock': {
-        const { timeScale, advanceMs } = ClockBody.parse(body);
-        if (timeScale !== undefined) provider.clock.setTimeScale(timeScale);
-        if (advanceMs !== undefined) provider.clock.advance(advanceMs);
-        return sendJson(res, 200, {
-          now: new Date(provider.clock.now()).toISOString(),
-          timeScale: provider.clock.timeScale,
-        });
-      }
-      case 'POST /admin/reset':
-        provider.reset();
-        return sendJson(res, 200, { reset: true });
-      default:
-        return sendJson(res, 404, { error: `No admin route ${route}` });
-    }
-  } catch (err) {
-    const message = err instanceof z.ZodError ? describeZodError(err) : (err as Error).message;
-    sendJson(res, 400, { error: message });
-  }
-}
-
-function bearer(req: IncomingMessage): string | undefined {
-  const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
-  return m?.[1]?.trim();
 }
 
 /** Download tokens are capabilities: keep them out of the log. */

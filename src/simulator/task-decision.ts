@@ -65,7 +65,7 @@ export function decideTask(
   };
 }
 
-function isModerated(prompt: string, words: string[]): boolean {
+export function isModerated(prompt: string, words: string[]): boolean {
   const text = prompt.toLowerCase();
   return words.some((w) => text.includes(w.toLowerCase()));
 }

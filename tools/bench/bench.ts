@@ -39,13 +39,13 @@ const FULL: BenchSize = {
     timeScale: 0.05,
   },
   goodput: { limit: 5, chains: 60, segments: 6, timeScale: 0.02 },
-  production: { chains: 10_000, segments: 3, timeScale: 0.05 },
+  production: { chains: 10_000, segments: 3, timeScale: 0.05, deadlineMinutes: 60 },
 };
 const QUICK: BenchSize = {
   handoff: { chains: 5, segments: 6, timeScale: 0.02, examplePollSeconds: 10 },
   scale: { runs: [{ chains: 100 }, { chains: 100, ...BOUNDED }], segments: 5, timeScale: 0.02 },
   goodput: { limit: 5, chains: 20, segments: 4, timeScale: 0.02 },
-  production: { chains: 300, segments: 3, timeScale: 0.05 },
+  production: { chains: 300, segments: 3, timeScale: 0.05, deadlineMinutes: 10 },
 };
 
 async function main(): Promise<void> {

@@ -14,7 +14,9 @@ import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { SimulatorAdmin } from '../../src/simulator/admin-client';
 import type { StackState } from '../production/stack';
-import { awaitFleet, startFleet } from '../lab/fleet-chains';
+import { chainProgress } from '../../src/client';
+import type { ChainProgress } from '../../src/chain/progress';
+import { type FleetChain, startFleet } from '../lab/fleet-chains';
 
 const run = promisify(execFile);
 const MAIN = path.join(__dirname, '..', 'production', 'main.ts');
@@ -30,10 +32,14 @@ export interface ProductionSpec {
   chains: number;
   segments: number;
   timeScale: number;
+  /** When the bench stops waiting: chains still open then are reported, not awaited. */
+  deadlineMinutes: number;
 }
 
 export interface ProductionResult extends ProductionSpec {
   completed: number;
+  /** Chains that paused (or were still running at the deadline), by reason. */
+  notCompleted: Record<string, number>;
   /** Segments charged more than once by the simulator's ledger (must be 0). */
   chargedTwice: number;
   /** Segments of completed chains with no charge (must be 0). */
@@ -69,7 +75,7 @@ export async function measureProduction(
     // The provider's limits are not what is measured here: the stack's own capacity is.
     PROVIDER_RATE_LIMIT_PER_SECOND: '5000',
     PROVIDER_READS_PER_SECOND: '5000',
-    PROVIDER_CONCURRENCY: '200',
+    // PROVIDER_CONCURRENCY stays compose's 20 per worker: more starves a 2-core host (see the README).
     LOG_LEVEL: 'WARN',
     ...PRODUCTION_WORKER,
   };
@@ -112,7 +118,7 @@ export async function measureProduction(
     });
     const startSeconds = (Date.now() - started) / 1000;
     log(`P5: ${spec.chains} started in ${round(startSeconds, 1)} s; waiting for them…`);
-    const results = await awaitFleet(client, fleet);
+    const results = await awaitFleetUntil(client, fleet, started + spec.deadlineMinutes * 60_000);
     const ended = Math.max(...results.map((r) => r.completedAt));
     clearInterval(sampler);
     const wallSeconds = (ended - started) / 1000;
@@ -122,6 +128,11 @@ export async function measureProduction(
     ) as Omit<ProductionResult['cores'], 'bench'>;
     const all = { ...cores, bench: round((bench.user + bench.system) / 1e6 / wallSeconds, 2) };
     const completed = results.filter((r) => r.progress?.state === 'completed');
+    const notCompleted: Record<string, number> = {};
+    for (const r of results.filter((r) => r.progress?.state !== 'completed')) {
+      const why = `${r.progress?.state ?? 'unknown'}: ${(r.progress?.reason ?? r.error ?? '').slice(0, 120)}`;
+      notCompleted[why] = (notCompleted[why] ?? 0) + 1;
+    }
 
     const ledger = await new SimulatorAdmin(urls.simulator!, 'sim-admin-token').ledger();
     const charges = new Map<string, number>();
@@ -132,6 +143,7 @@ export async function measureProduction(
     return {
       ...spec,
       completed: completed.length,
+      notCompleted,
       chargedTwice: [...charges.values()].filter((n) => n > 1).length,
       unpaid: prompts.filter((p) => !charges.has(p)).length,
       startSeconds: round(startSeconds, 1),
@@ -149,6 +161,39 @@ export async function measureProduction(
     await stack(['--down', '--wipe']).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Each chain's result, waited for until `deadline`: a chain that pauses never returns one, so those still
+ * open then are read once (paused, with its reason, or still running).
+ */
+async function awaitFleetUntil(client: Client, fleet: FleetChain[], deadline: number) {
+  type Result = { chain: FleetChain; completedAt: number; progress?: ChainProgress; error?: string };
+  const done = new Map<string, Result>();
+  const all = Promise.all(
+    fleet.map((chain) =>
+      client.workflow
+        .getHandle(chain.workflowId)
+        .result()
+        .then(
+          (progress: ChainProgress) =>
+            void done.set(chain.workflowId, { chain, completedAt: Date.now(), progress }),
+          (err: Error) =>
+            void done.set(chain.workflowId, { chain, completedAt: Date.now(), error: err.message }),
+        ),
+    ),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([all, new Promise((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now()))))]);
+  clearTimeout(timer);
+  return Promise.all(
+    fleet.map(async (chain): Promise<Result> => {
+      const known = done.get(chain.workflowId);
+      if (known) return known;
+      const progress = await chainProgress(client, chain.workflowId).catch(() => undefined);
+      return { chain, completedAt: 0, progress, error: progress ? undefined : 'no progress could be read' };
+    }),
+  );
 }
 
 /** RSS and CPU seconds of a process and all its descendants (PostgreSQL forks a backend per connection). */

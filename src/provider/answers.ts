@@ -19,7 +19,7 @@ export type TaskState = z.infer<typeof TaskState>;
 
 /** An optional text field: a string (or a number, as text); anything else, `null` included, is absent. */
 // (`.optional()` makes the key itself optional: a transform alone would demand it.)
-const optionalText = z
+export const optionalText = z
   .unknown()
   .transform((v): string | undefined => {
     if (typeof v === 'string') return v;

@@ -19,12 +19,16 @@ import { RequestFailure, parseRetryAfter, sendJson } from './transport';
 
 export const DEFAULT_BASE_URL = 'https://api.kie.ai';
 
-export const RunwayClientOptions = z.object({
-  baseUrl: z.string().url().default(DEFAULT_BASE_URL),
-  apiKey: z.string().min(1, 'an API key is required'),
-  /** Per request, from connect to the last byte of the answer. */
-  timeoutMs: z.number().int().positive().default(30_000),
-});
+/** A provider client's options: where, with which key, how long a request may take. */
+export const clientOptions = (defaultBaseUrl: string) =>
+  z.object({
+    baseUrl: z.string().url().default(defaultBaseUrl),
+    apiKey: z.string().min(1, 'an API key is required'),
+    /** Per request, from connect to the last byte of the answer. */
+    timeoutMs: z.number().int().positive().default(30_000),
+  });
+
+export const RunwayClientOptions = clientOptions(DEFAULT_BASE_URL);
 export type RunwayClientOptions = z.input<typeof RunwayClientOptions>;
 
 export interface CallOptions {

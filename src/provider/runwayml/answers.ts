@@ -5,6 +5,7 @@
  * rejected: `task-status.ts` treats it as "keep polling".
  */
 import { z } from 'zod';
+import { optionalText } from '../answers';
 
 /** The statuses the API documents; others may appear and are kept as they come. */
 export const RUNWAYML_TASK_STATUSES = [
@@ -15,16 +16,6 @@ export const RUNWAYML_TASK_STATUSES = [
   'FAILED',
   'CANCELLED',
 ] as const;
-
-/** A string (or a finite number, as text); anything else, `null` included, is absent. */
-const optionalText = z
-  .unknown()
-  .transform((v): string | undefined => {
-    if (typeof v === 'string') return v;
-    if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-    return undefined;
-  })
-  .optional();
 
 /** A finite number, or a number's text; anything else is absent. */
 const optionalNumber = z

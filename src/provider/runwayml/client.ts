@@ -27,24 +27,15 @@ import {
   ValidationError,
 } from '../errors';
 import { RequestFailure, parseRetryAfter, sendJson } from '../transport';
+import { type CallOptions, clientOptions } from '../client';
 import { RunwayMlCreated, RunwayMlTask, errorMessageOf } from './answers';
 
 export const RUNWAYML_BASE_URL = 'https://api.dev.runwayml.com';
 /** The API version this client speaks; sent on every request. */
 export const RUNWAYML_API_VERSION = '2024-11-06';
 
-export const RunwayMlClientOptions = z.object({
-  baseUrl: z.string().url().default(RUNWAYML_BASE_URL),
-  apiKey: z.string().min(1, 'an API key is required'),
-  /** Per request, from connect to the last byte of the answer. */
-  timeoutMs: z.number().int().positive().default(30_000),
-});
+export const RunwayMlClientOptions = clientOptions(RUNWAYML_BASE_URL);
 export type RunwayMlClientOptions = z.input<typeof RunwayMlClientOptions>;
-
-export interface CallOptions {
-  signal?: AbortSignal;
-  timeoutMs?: number;
-}
 
 type Endpoint = 'image_to_video' | 'text_to_image' | 'get_task' | 'cancel_task';
 const CREATES: ReadonlySet<Endpoint> = new Set(['image_to_video', 'text_to_image']);

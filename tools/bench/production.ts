@@ -138,7 +138,8 @@ export async function measureProduction(
     const charges = new Map<string, number>();
     for (const e of ledger) charges.set(e.prompt, (charges.get(e.prompt) ?? 0) + 1);
     const prompts = completed.flatMap((r) => r.chain.prompts);
-    await connection.close();
+    // Not closed: the long polls of chains still open at the deadline would throw on a closed channel
+    // (the bench process exits after the report).
     const total = Object.values(all).reduce((a, b) => a + b, 0);
     return {
       ...spec,

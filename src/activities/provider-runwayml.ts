@@ -72,6 +72,9 @@ export function createRunwayMlActivities(deps: ProviderDeps) {
       };
       const ambiguous = (reason: string) => ambiguousCreate(reason);
       if (state.video?.phase === 'created') return { taskId: state.video.taskId, callbacks: false };
+      if (state.video?.phase === 'sending') {
+        throw ambiguous('an earlier attempt stopped while its create was in flight');
+      }
       const { firstFrame } = input;
       let promptImage: string;
       if ('textToImage' in firstFrame) {

@@ -3,7 +3,9 @@
  * workflows, one for the provider's creates and one for its reads, each on its task queue, and the
  * callback receiver when callbacks are configured. `maxTaskQueueActivitiesPerSecond` is enforced by the
  * server across every worker polling that queue, so the provider's rate limit holds however many
- * processes run. This process and the receiver are the only ones that need RUNWAY_API_KEY.
+ * processes run. This process is the only one that needs a provider key: it builds a client for each
+ * provider it has a key for (RUNWAY_API_KEY: kie-runway; RUNWAYML_API_SECRET: runwayml), and a chain on a
+ * provider it has none for fails with an error naming the setting.
  */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -18,8 +20,9 @@ import { createNotifyActivities } from './activities/notify';
 import { LocalFolderStorage } from './media/storage';
 import { type RunningFileServer, startFileServer } from './http/file-server';
 import { type HealthReport, startHealthServer } from './http/health-server';
-import { type Config, loadConfig, providerApiKey } from './config/config';
+import { type Config, loadConfig, providerKeys, requireSomeProviderKey } from './config/config';
 import { RunwayClient } from './provider/client';
+import { RunwayMlClient } from './provider/runwayml/client';
 import { redactUrl } from './chain/redact';
 import { type RunningReceiver, startCallbackReceiver } from './receiver/server';
 import { PROVIDER_READ_TASK_QUEUE, PROVIDER_TASK_QUEUE, WORKFLOW_TASK_QUEUE } from './chain/queues';
@@ -51,11 +54,22 @@ export async function startWorkers(
   { outputUrl = config.OUTPUT_PUBLIC_URL }: { outputUrl?: string } = {},
 ): Promise<RunningWorkers> {
   const connection = await NativeConnection.connect(await temporalConnectionOptions(config));
-  const client = new RunwayClient({
-    baseUrl: config.RUNWAY_BASE_URL,
-    apiKey: providerApiKey(config),
-    timeoutMs: config.RUNWAY_TIMEOUT_MS,
-  });
+  requireSomeProviderKey(config);
+  const keys = providerKeys(config);
+  const client = keys['kie-runway']
+    ? new RunwayClient({
+        baseUrl: config.RUNWAY_BASE_URL,
+        apiKey: keys['kie-runway'],
+        timeoutMs: config.RUNWAY_TIMEOUT_MS,
+      })
+    : undefined;
+  const runwayml = keys.runwayml
+    ? new RunwayMlClient({
+        baseUrl: config.RUNWAYML_BASE_URL,
+        apiKey: keys.runwayml,
+        timeoutMs: config.RUNWAY_TIMEOUT_MS,
+      })
+    : undefined;
   const callbacks =
     config.CALLBACK_PUBLIC_URL && config.CALLBACK_SECRET
       ? { publicUrl: config.CALLBACK_PUBLIC_URL, secret: config.CALLBACK_SECRET }
@@ -87,6 +101,7 @@ export async function startWorkers(
   });
   const providerActivities = createProviderActivities({
     client,
+    runwayml,
     callbacks,
     heartbeatFlushMs: HEARTBEAT_FLUSH_MS,
   });
@@ -121,9 +136,13 @@ export async function startWorkers(
   };
 }
 
-/** Segment files may come from the provider's own host and the ones MEDIA_HOSTS names. */
+/** Segment files may come from the providers' own hosts and the ones MEDIA_HOSTS names. */
 function mediaHosts(config: Config): Set<string> {
-  return new Set([new URL(config.RUNWAY_BASE_URL).host, ...config.MEDIA_HOSTS]);
+  return new Set([
+    new URL(config.RUNWAY_BASE_URL).host,
+    ...(config.RUNWAYML_API_SECRET ? [new URL(config.RUNWAYML_BASE_URL).host] : []),
+    ...config.MEDIA_HOSTS,
+  ]);
 }
 
 /**
@@ -210,9 +229,7 @@ export async function runWorker(
   });
   running.workers = workers;
   const receiver = options.receiver === false ? undefined : await startReceiverFor(config);
-  console.log(
-    `worker ready (Temporal ${describeTemporalConnection(config)}, provider ${redactUrl(config.RUNWAY_BASE_URL)})`,
-  );
+  console.log(`worker ready (Temporal ${describeTemporalConnection(config)}, ${describeProviders(config)})`);
   if (files) console.log(`output folder served on ${files.url} (links: ${redactUrl(files.linkBase)})`);
   if (receiver) console.log(`callback receiver on ${receiver.url}`);
   if (health) console.log(`health on ${health.url}/healthz`);
@@ -220,6 +237,16 @@ export async function runWorker(
   await health?.close();
   await receiver?.close();
   await files?.close();
+}
+
+/** The providers this worker runs chains on, and where. */
+function describeProviders(config: Config): string {
+  const keys = providerKeys(config);
+  const parts = [
+    ...(keys['kie-runway'] ? [`provider ${redactUrl(config.RUNWAY_BASE_URL)}`] : []),
+    ...(keys.runwayml ? [`runwayml ${redactUrl(config.RUNWAYML_BASE_URL)}`] : []),
+  ];
+  return parts.join(', ');
 }
 
 if (require.main === module) {

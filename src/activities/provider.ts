@@ -1,13 +1,17 @@
 /**
- * The provider's calls as activities, run on the provider task queue (rate-limited across all workers):
- * thin adapters over the client that turn its errors into the failures the workflow acts on.
+ * The providers' calls as activities, run on the provider task queues (rate-limited across all workers):
+ * thin adapters over the clients that turn their errors into the failures the workflow acts on.
  *
- * Never pay twice: a create heartbeats `sending` before the request and the task id the moment it
- * arrives. A retried attempt that finds a task id answers it; one that finds `sending`, or nothing at all,
- * cannot know whether a task was made, and reports an ambiguous create instead of sending again. A create
+ * Never pay twice: every create follows `createOnce` (create-once.ts): it heartbeats `sending` before the
+ * request and the task id the moment it arrives; a retried attempt that finds a task id answers it, one
+ * that finds `sending` (or nothing at all) reports an ambiguous create instead of sending again. A create
  * once sent is not aborted when its chain is cancelled: it finishes, and the chain keeps its task.
+ *
+ * The reseller's activities are here; the official API's (image_to_video from a first or last frame, its
+ * reads and cancels) are in provider-runwayml.ts. A worker without a provider's key fails that provider's
+ * activities with a non-retryable error naming the setting.
  */
-import { Context, sleep } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { type ExtendRequest, type GenerateRequest } from '../chain/requests';
 import { ProtocolError, RunwayError } from '../provider/errors';
@@ -16,9 +20,18 @@ import { type TaskDetail } from '../provider/answers';
 import { callbackUrl } from '../provider/callback-tokens';
 import { FailureTypes } from '../chain/failure-types';
 import { type TaskOutcome } from '../chain/task-outcome';
+import { type ProviderName } from '../chain/providers';
+import type { RunwayMlClient } from '../provider/runwayml/client';
+import { type CreateRecord, createOnce, toFailure } from './create-once';
+import { createRunwayMlActivities, notConfigured, readRunwayMlTask } from './provider-runwayml';
+
+export { toFailure };
 
 export interface ProviderDeps {
-  client: RunwayClient;
+  /** The reseller's client (RUNWAY_API_KEY); absent when this worker has no key for it. */
+  client?: RunwayClient;
+  /** The official API's client (RUNWAYML_API_SECRET); absent when this worker has no key for it. */
+  runwayml?: RunwayMlClient;
   /** Set when the provider can reach our callback receiver. */
   callbacks?: { publicUrl: string; secret: string };
   /** How long a heartbeat may take to reach the server (the provider worker's heartbeat throttle). */
@@ -39,63 +52,49 @@ export interface SubmitResult {
   callbacks: boolean;
 }
 
-type SubmitHeartbeat = { phase: 'sending' } | { phase: 'created'; taskId: string } | { phase: 'not-created' };
-
 export function createProviderActivities(deps: ProviderDeps) {
+  const reseller = (): RunwayClient => deps.client ?? notConfigured('kie-runway');
+
   async function submit<R extends object>(
     input: SubmitInput<R>,
     send: (request: R & { callBackUrl?: string }, signal: AbortSignal) => Promise<string>,
   ): Promise<SubmitResult> {
     const ctx = Context.current();
     const callbacks = Boolean(deps.callbacks);
-    const recorded = ctx.info.heartbeatDetails as SubmitHeartbeat | undefined;
-    if (recorded?.phase === 'created') return { taskId: recorded.taskId, callbacks };
-    if (recorded?.phase === 'sending') {
-      throw ambiguous('an earlier attempt stopped while its create was in flight', callbacks);
-    }
-    // A heartbeat is not acknowledged: an attempt killed right after sending may not have recorded even
-    // `sending`. Only a first attempt, or one after a recorded `not-created`, may send.
-    if (!recorded && ctx.info.attempt > 1) {
-      throw ambiguous('an earlier attempt stopped before it recorded whether its create was sent', callbacks);
-    }
     const callBackUrl = deps.callbacks && callbackUrl(deps.callbacks.publicUrl, deps.callbacks.secret, input);
-    ctx.heartbeat({ phase: 'sending' } satisfies SubmitHeartbeat);
-    let taskId: string;
-    try {
-      taskId = await send(
-        { ...input.request, ...(callBackUrl ? { callBackUrl } : {}) },
-        abortedOnlyByStop(ctx),
-      );
-    } catch (err) {
-      if (!(err instanceof RunwayError) || err.createOutcome === 'may-have-created') {
-        throw ambiguous((err as Error).message, callbacks);
-      }
-      // Nothing was created: say so before failing, so that a retry may send again.
-      ctx.heartbeat({ phase: 'not-created' } satisfies SubmitHeartbeat);
-      await sleep(deps.heartbeatFlushMs);
-      throw toFailure(err);
-    }
-    ctx.heartbeat({ phase: 'created', taskId } satisfies SubmitHeartbeat);
+    const taskId = await createOnce(ctx, {
+      recorded: ctx.info.heartbeatDetails as CreateRecord | undefined,
+      freshStart: ctx.info.attempt === 1,
+      record: (r) => ctx.heartbeat(r),
+      send: (signal) => send({ ...input.request, ...(callBackUrl ? { callBackUrl } : {}) }, signal),
+      ambiguous: (reason) => ambiguous(reason, callbacks),
+      flushMs: deps.heartbeatFlushMs,
+    });
     return { taskId, callbacks };
   }
 
   return {
+    ...createRunwayMlActivities(deps),
+
     async submitGeneration(input: SubmitInput<Omit<GenerateRequest, 'callBackUrl'>>): Promise<SubmitResult> {
-      return submit(input, (request, signal) => deps.client.generate(request, { signal }));
+      return submit(input, (request, signal) => reseller().generate(request, { signal }));
     },
 
     async submitExtension(input: SubmitInput<Omit<ExtendRequest, 'callBackUrl'>>): Promise<SubmitResult> {
-      return submit(input, (request, signal) => deps.client.extend(request, { signal }));
+      return submit(input, (request, signal) => reseller().extend(request, { signal }));
     },
 
     /**
      * One look at a task. Unfinished is a retryable failure, so that the activity's retry policy does the
      * polling: no history events until the task is done, and every look obeys the provider queue's limit.
      */
-    async awaitTaskResult(input: { taskId: string }): Promise<TaskOutcome> {
+    async awaitTaskResult(input: { taskId: string; provider?: ProviderName }): Promise<TaskOutcome> {
+      if (input.provider === 'runwayml') {
+        return readRunwayMlTask(deps.runwayml ?? notConfigured('runwayml'), input.taskId);
+      }
       let detail: TaskDetail;
       try {
-        detail = await deps.client.recordDetail(input.taskId, {
+        detail = await reseller().recordDetail(input.taskId, {
           signal: Context.current().cancellationSignal,
         });
       } catch (err) {
@@ -140,36 +139,11 @@ export function outcomeOf(detail: TaskDetail): TaskOutcome {
   return Object.fromEntries(Object.entries(outcome).filter(([, v]) => v !== undefined)) as TaskOutcome;
 }
 
-/**
- * The signal a sent create obeys: a cancel of the chain lets it finish (the chain records its task, so a
- * resumed chain awaits it instead of paying again); only a worker stopping, or an attempt the server has
- * given up on, abandons it.
- */
-function abortedOnlyByStop(ctx: Context): AbortSignal {
-  const controller = new AbortController();
-  ctx.cancelled.catch(() => {
-    if (!ctx.cancellationDetails?.cancelRequested) controller.abort();
-  });
-  return controller.signal;
-}
-
 function ambiguous(reason: string, callbacks: boolean): ApplicationFailure {
   return ApplicationFailure.create({
     type: FailureTypes.AmbiguousCreate,
     message: `the create may have made a paid task whose id we do not have: ${reason}`,
     nonRetryable: true,
     details: [{ callbacks }],
-  });
-}
-
-/** The provider's error as a Temporal failure: retryable or not, and when to try again. */
-export function toFailure(err: RunwayError): ApplicationFailure {
-  const retryable = err.retryable;
-  return ApplicationFailure.create({
-    type: err.name,
-    message: err.message,
-    nonRetryable: !retryable,
-    nextRetryDelay: err.retryAfterMs ?? (err.code === 455 ? 60_000 : undefined),
-    details: [{ code: err.code ?? null }],
   });
 }

@@ -6,4 +6,8 @@ export const FailureTypes = {
   TaskNotFinished: 'TaskNotFinished',
   /** The provider's answer about a task could not be read (a field the chain needs is missing or wrong). */
   UnreadableAnswer: 'UnreadableAnswer',
+  /** The official API's first frame (text_to_image) ended without an image. */
+  FirstFrameFailed: 'FirstFrameFailed',
+  /** The worker has no key for the chain's provider. */
+  ProviderNotConfigured: 'ProviderNotConfigured',
 } as const;

@@ -8,6 +8,7 @@
 import { ASPECT_RATIOS, DURATIONS, MAX_PROMPT_LENGTH, QUALITIES } from './contract';
 import type { ResolvedInput } from './input';
 import { DEFAULT_PRICES } from './prices';
+import { PROVIDER_NAMES, providerInputProblems } from './providers';
 import { hasCredentials } from './redact';
 import {
   type Issue,
@@ -155,6 +156,7 @@ function readers() {
       aspectRatio: optional(oneOf(ASPECT_RATIOS)),
       imageUrl: optional(httpUrl),
       waterMark: optional(str(200)),
+      provider: optional(oneOf(PROVIDER_NAMES)),
       options: withDefault(options, () => options({}, [])),
       carry: optional(carry),
     },
@@ -180,6 +182,7 @@ function generateRules(v: ResolvedInput, issues: Issue[]): void {
       continue: true,
     });
   }
+  for (const p of providerInputProblems(v)) issues.push({ ...p, continue: true });
 }
 
 /** Issues shown: a thousand bad prompts make a message nobody reads (as `describeZodError`). */

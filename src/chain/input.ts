@@ -17,6 +17,7 @@ import {
 import { DEFAULT_PRICES } from './prices';
 import { InvalidChainInput, MAX_SEGMENTS } from './input-check';
 import { PauseState, SegmentState } from './progress';
+import { PROVIDER_NAMES, providerInputProblems } from './providers';
 
 /** Credits per create, by clip length and quality (`prices.ts`). */
 export const PriceTable = z
@@ -88,11 +89,16 @@ export const LongVideoInput = z
     aspectRatio: AspectRatio.optional(),
     imageUrl: HttpUrl.optional(),
     waterMark: z.string().max(200).optional(),
+    /** The provider the chain runs on (`providers.ts`); absent: kie-runway. Never changes in a chain. */
+    provider: z.enum(PROVIDER_NAMES).optional(),
     options: ChainOptions.default(ChainOptions.parse({})),
     carry: ChainCarry.optional(),
   })
   .strict()
-  .superRefine(checkGenerateRules);
+  .superRefine((v, ctx) => {
+    checkGenerateRules(v, ctx);
+    for (const p of providerInputProblems(v)) ctx.addIssue({ code: 'custom', ...p });
+  });
 export type LongVideoInput = z.input<typeof LongVideoInput>;
 export type ResolvedInput = z.output<typeof LongVideoInput>;
 

@@ -1,12 +1,18 @@
-/** The credits a chain is expected to cost, from the price table it will run with. */
-import { priceOf } from '../chain/prices';
+/** The credits a chain is expected to cost, from its provider's prices (the reseller's: its price table). */
 import type { ResolvedInput } from '../chain/input';
+import { providerOf, segmentCredits } from '../chain/providers';
 
 function pricesFor(input: ResolvedInput) {
-  const prices = input.options.prices;
+  const provider = providerOf(input);
+  const call = {
+    duration: input.duration,
+    quality: input.quality,
+    hasImage: Boolean(input.imageUrl),
+    prices: input.options.prices,
+  };
   return {
-    first: priceOf({ endpoint: 'generate', duration: input.duration, quality: input.quality }, prices),
-    extension: priceOf({ endpoint: 'extend', quality: input.quality }, prices),
+    first: segmentCredits(provider, { ...call, first: true }),
+    extension: segmentCredits(provider, { ...call, first: false }),
   };
 }
 
@@ -17,5 +23,9 @@ export function estimateCredits(input: ResolvedInput): number {
 
 export function describePrices(input: ResolvedInput): string {
   const { first, extension } = pricesFor(input);
+  if (providerOf(input) === 'runwayml') {
+    const frame = input.imageUrl ? '' : ' (its first frame included)';
+    return `runwayml: first clip ${first}${frame} + ${input.prompts.length - 1} × clip ${extension}; failed tasks that are resubmitted cost again`;
+  }
   return `generate ${first} + ${input.prompts.length - 1} × extend ${extension}; failed tasks that are resubmitted cost again`;
 }

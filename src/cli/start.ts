@@ -1,5 +1,6 @@
 /** `long-video start`: validate a chain's input, start it, and optionally follow it to the end. */
 import { loadConfig } from '../config/config';
+import { DEFAULT_PROVIDER } from '../chain/providers';
 import { parseLongVideoInput } from '../chain/input';
 import { InvalidChainInput } from '../chain/input-check';
 import { connectClient, followChain, startChain } from '../client';
@@ -26,6 +27,7 @@ interface StartOptions {
   ambiguousCreate?: string;
   maxCredits?: number;
   trimBoundaryFrame?: boolean;
+  provider?: string;
   crossfade?: number;
   review?: boolean;
   notify?: string | false;
@@ -47,6 +49,12 @@ export const startCommand = () =>
     .option('--quality <quality>', '720p or 1080p (default 720p; 1080p only with 5 s)')
     .option('--aspect-ratio <ratio>', '16:9, 4:3, 1:1, 3:4 or 9:16 (required without --image-url)')
     .option('--image-url <url>', 'animate this image (image-to-video)')
+    .option(
+      '--provider <name>',
+      "kie-runway (the reseller API, RUNWAY_API_KEY: native extend) or runwayml (Runway's official API, " +
+        'RUNWAYML_API_SECRET: each segment starts from the last frame of the one before); default PROVIDER or ' +
+        'kie-runway. The chain keeps it for life',
+    )
     .option('--watermark <text>', 'drawn bottom-right')
     .option(
       '--id <id>',
@@ -80,7 +88,11 @@ export const startCommand = () =>
         'pause before a call would take the chain over that many credits',
       ),
     )
-    .option('--trim-boundary-frame', "drop each extension's first frame when stitching")
+    .option(
+      '--trim-boundary-frame',
+      "drop each segment's first frame when stitching (a repeat of the previous last frame; default on for runwayml)",
+    )
+    .option('--no-trim-boundary-frame', 'keep every frame when stitching')
     .addOption(numberOption('--crossfade <seconds>', 'crossfade this long at each joint when stitching'))
     .option(
       '--review',
@@ -115,6 +127,7 @@ async function start(values: StartOptions): Promise<number> {
     throw new UsageError('no prompts: give --prompt TEXT (repeatable) or --prompts FILE');
   const defined = <T extends object>(o: T) =>
     Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  const provider = values.provider ?? config.PROVIDER;
   let input;
   try {
     input = parseLongVideoInput({
@@ -125,6 +138,8 @@ async function start(values: StartOptions): Promise<number> {
         aspectRatio: values.aspectRatio,
         imageUrl: values.imageUrl,
         waterMark: values.watermark,
+        // Recorded only when not the default, so that reseller chains' inputs stay as they were.
+        provider: provider === DEFAULT_PROVIDER ? undefined : provider,
       }),
       options: defined({
         maxTaskFailures: values.maxTaskFailures,
@@ -132,7 +147,8 @@ async function start(values: StartOptions): Promise<number> {
         callbackGraceMs: values.callbackGraceMs,
         ambiguousCreatePolicy: values.ambiguousCreate,
         maxCredits: values.maxCredits,
-        trimBoundaryFrame: values.trimBoundaryFrame,
+        // Image-to-video clips begin with their prompt image: the joint repeats a frame unless trimmed.
+        trimBoundaryFrame: values.trimBoundaryFrame ?? (provider === 'runwayml' ? true : undefined),
         crossfadeSeconds: values.crossfade,
         review: values.review ?? boardReview,
         // Checked with the rest of the input: a bad URL is refused (exit 2) before anything starts.

@@ -9,6 +9,13 @@ import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { NotifyUrl, describeZodError } from '../chain/requests';
 import { DEFAULT_BASE_URL } from '../provider/client';
+import { RUNWAYML_BASE_URL } from '../provider/runwayml/client';
+import {
+  DEFAULT_PROVIDER,
+  PROVIDER_KEY_SETTING,
+  PROVIDER_NAMES,
+  type ProviderName,
+} from '../chain/providers';
 import { TEMPORAL_ENV_KEYS, type TemporalSettings, loadTemporalSettings } from './connection';
 import { readDevState } from './dev-state';
 
@@ -25,6 +32,11 @@ export const Settings = z
     RUNWAY_API_KEY: z.string().min(1).optional(),
     RUNWAY_BASE_URL: z.string().url().default(DEFAULT_BASE_URL),
     RUNWAY_TIMEOUT_MS: int(100).default(30_000),
+    /** The provider `long-video start` picks when not told (`--provider`); a chain keeps its own for life. */
+    PROVIDER: z.enum(PROVIDER_NAMES).default(DEFAULT_PROVIDER),
+    /** The official Runway API's key (the official SDK's name for it); needed by workers that run its chains. */
+    RUNWAYML_API_SECRET: z.string().min(1).optional(),
+    RUNWAYML_BASE_URL: z.string().url().default(RUNWAYML_BASE_URL),
     /** The provider's webhook HMAC key, when the account signs callbacks. */
     RUNWAY_WEBHOOK_HMAC_KEY: z.string().min(1).optional(),
     /** Where the provider can reach our callback receiver; without it chains poll only. */
@@ -124,12 +136,21 @@ function withoutBlanks(env: Record<string, string | undefined>): Record<string, 
   return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
 }
 
-/** The provider key, for the processes that call the provider. */
-export function providerApiKey(config: Config): string {
-  if (!config.RUNWAY_API_KEY) {
-    throw new Error(
-      'RUNWAY_API_KEY is not set: the worker needs the provider API key (or run `long-video dev`)',
-    );
-  }
-  return config.RUNWAY_API_KEY;
+/** Each provider's key, for those this process has one for. */
+export function providerKeys(config: Config): Partial<Record<ProviderName, string>> {
+  return Object.fromEntries(
+    [
+      ['kie-runway', config.RUNWAY_API_KEY],
+      ['runwayml', config.RUNWAYML_API_SECRET],
+    ].filter(([, key]) => key),
+  ) as Partial<Record<ProviderName, string>>;
+}
+
+/** A worker needs at least one provider key; each chain fails clearly when its own is missing. */
+export function requireSomeProviderKey(config: Config): void {
+  if (Object.keys(providerKeys(config)).length > 0) return;
+  throw new Error(
+    `${Object.values(PROVIDER_KEY_SETTING).join(' or ')} must be set: the worker needs a provider API key ` +
+      '(or run `long-video dev`)',
+  );
 }

@@ -7,7 +7,7 @@ import { ActivityCancellationType, type ActivityOptions, proxyActivities } from 
 import type { createDeliverableActivities } from '../activities/deliverable';
 import type { createProviderActivities } from '../activities/provider';
 import type { ResolvedInput } from '../chain/input';
-import { priceOf } from '../chain/prices';
+import { providerOf, segmentCredits } from '../chain/providers';
 import type { SegmentState } from '../chain/progress';
 import { PROVIDER_READ_TASK_QUEUE, PROVIDER_TASK_QUEUE } from '../chain/queues';
 import { Chain } from './chain';
@@ -67,6 +67,20 @@ function chainActivities(input: ResolvedInput) {
       ...createOptions,
       cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     }),
+    /** The official API's creates: a first frame may be made and awaited inside one (heartbeats). */
+    imageCreates: proxyActivities<ProviderActivities>({
+      ...createOptions,
+      startToCloseTimeout: '15 minutes',
+      // Each step (a request, a frame's extraction) is bounded by the provider call's time-out.
+      heartbeatTimeout: input.options.providerCallTimeoutMs,
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    }),
+    /** Cancels of tasks in flight, best effort (on the read queue: they spend no create budget). */
+    cancels: proxyActivities<ProviderActivities>({
+      taskQueue: PROVIDER_READ_TASK_QUEUE,
+      startToCloseTimeout: input.options.providerCallTimeoutMs,
+      retry: { initialInterval: '1s', maximumAttempts: 3 },
+    }),
     reads: proxyActivities<ProviderActivities>({
       taskQueue: PROVIDER_READ_TASK_QUEUE,
       startToCloseTimeout: input.options.providerCallTimeoutMs,
@@ -89,12 +103,17 @@ function chainActivities(input: ResolvedInput) {
   };
 }
 
-/** What one create for `segment` costs: a generation for the first, an extension after. */
+/**
+ * What one create for `segment` costs on the chain's provider: on the reseller a generation for the first,
+ * an extension after; on the official API a clip of the chain's duration (the first one's frame included).
+ */
 export function costOf({ chain, input }: ChainRun, segment: SegmentState): number {
-  return chain.previousTaskId(segment)
-    ? priceOf({ endpoint: 'extend', quality: input.quality }, input.options.prices)
-    : priceOf(
-        { endpoint: 'generate', duration: input.duration, quality: input.quality },
-        input.options.prices,
-      );
+  const provider = providerOf(input);
+  return segmentCredits(provider, {
+    first: provider === 'runwayml' ? segment.index === 1 : !chain.previousTaskId(segment),
+    duration: input.duration,
+    quality: input.quality,
+    hasImage: Boolean(input.imageUrl),
+    prices: input.options.prices,
+  });
 }

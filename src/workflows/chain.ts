@@ -167,6 +167,12 @@ export class Chain {
     this.publish();
   }
 
+  /** Something the segment's reader should know (a cancel at the provider, and how it went). */
+  noted(segment: SegmentState, note: string): void {
+    segment.lastError = note;
+    this.publish();
+  }
+
   /** The segment's task is kept (paid for) but cannot be followed for now: a resume awaits it again. */
   stalled(segment: SegmentState, error: string): void {
     segment.lastError = error;

@@ -30,6 +30,7 @@ import { PauseChain } from './pause-chain';
 import { VALIDATE_NEXT_RUN } from './patches';
 import { reviewGate } from './review';
 import { runSegment } from './segment';
+import { cancelInFlight, cancelsAtProvider } from './segment-runwayml';
 
 /** `input` is checked again here, every problem at once: a caller need not be typed (another SDK, the UI). */
 export async function longVideo(input: LongVideoInput): Promise<ChainProgress> {
@@ -71,6 +72,8 @@ export async function longVideo(input: LongVideoInput): Promise<ChainProgress> {
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;
     if (isCancellation(err)) {
+      // A provider that can cancel stops the task in flight: nobody will take its output.
+      if (cancelsAtProvider(run)) await cancelInFlight(run, chain.segments, 'the chain was cancelled');
       await CancellationScope.nonCancellable(async () => {
         chain.finish('cancelled', 'cancelled by request');
         await notify(run);

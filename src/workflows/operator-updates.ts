@@ -18,6 +18,7 @@ import {
 import { GUARD } from './pause-chain';
 import { REDO_KEEPS_ATTEMPTS, REDO_WAITS_FOR_LOST_CREATE } from './patches';
 import { endReview, underReview } from './review';
+import { cancelDiscarded, cancelsAtProvider } from './segment-runwayml';
 
 export function handleMessages(run: ChainRun): void {
   const { chain, callbacks } = run;
@@ -71,7 +72,12 @@ export function handleMessages(run: ChainRun): void {
         await condition(() => !run.inFlight || run.inFlight.index < from);
         const held = lostCreateAtOrAfter(run, from);
         if (held && patched(REDO_WAITS_FOR_LOST_CREATE)) throw ApplicationFailure.nonRetryable(held);
+        // Tasks still generating that the redo discards (kept by a pause): cancelled where the provider can.
+        const discarded = chain.segments
+          .filter((s) => s.index >= from && s.state === 'generating' && s.taskId)
+          .map((s) => ({ index: s.index, taskId: s.taskId! }));
         redo(run, from, prompt);
+        if (cancelsAtProvider(run)) await cancelDiscarded(run, discarded);
         // Redoing the segment under review (or one before it) is the review's answer: make it again.
         const reviewing = underReview(run);
         if (reviewing !== undefined && from <= reviewing) endReview(run);

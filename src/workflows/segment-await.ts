@@ -15,6 +15,7 @@ import { FailureTypes } from '../chain/failure-types';
 import type { SegmentState } from '../chain/progress';
 import type { TaskOutcome } from '../chain/task-outcome';
 import { type ChainRun, costOf } from './chain-run';
+import { providerOf } from '../chain/providers';
 import { applicationFailure } from './chain-inputs';
 import { PauseChain } from './pause-chain';
 import { CALLBACK_HINTS, CANCEL_KEEPS_ADOPTED_TASK, POLL_BEHIND_CALLBACK } from './patches';
@@ -51,13 +52,15 @@ export async function awaitOutcome(
     hinted = true;
   }
   const summary = `await ${segment.index}/${chain.segments.length}`;
+  // The reseller's reads carry the task id only, as they always have.
+  const readInput = providerOf(input) === 'runwayml' ? { taskId, provider: 'runwayml' as const } : { taskId };
   let unreadable = 0;
   for (;;) {
     const scope = new CancellationScope();
     const read = scope.run(() =>
       activities.reads.awaitTaskResult.executeWithOptions(
         { summary: hinted ? `${summary} (callback)` : summary },
-        [{ taskId }],
+        [readInput],
       ),
     );
     read.catch(() => undefined); // cancelled when the callback wins

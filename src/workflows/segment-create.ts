@@ -20,6 +20,8 @@ import type { LegacyTaskFinishedSignal } from './messages';
 import { GUARD, PauseChain } from './pause-chain';
 import { CALLBACK_HINTS, CANCEL_LETS_CREATES_FINISH } from './patches';
 import { type FinishedTask, isSegmentsTask } from './segment-await';
+import { providerOf, runwayMlFirstFrameCredits } from '../chain/providers';
+import { firstFrameFor, imageToVideoRequest } from './segment-runwayml';
 
 /** A create's task, the attempt it belongs to, and whether its callback is expected. */
 export interface CreatedTask {
@@ -33,6 +35,8 @@ export interface CreatedTask {
 /** Submit one create for `segment` as its `attempt`; answers the task it made. */
 export async function submit(run: ChainRun, segment: SegmentState, attempt: number): Promise<CreatedTask> {
   const { chain, input, activities } = run;
+  // The official API: the segment's image first (a later one waits for the previous segment's archive).
+  const firstFrame = providerOf(input) === 'runwayml' ? await firstFrameFor(run, segment) : undefined;
   const previousTaskId = chain.previousTaskId(segment);
   const cost = costOf(run, segment);
   const budget = chain.maxCredits;
@@ -45,25 +49,37 @@ export async function submit(run: ChainRun, segment: SegmentState, attempt: numb
   }
   chain.submitting(segment, attempt);
   const target = { workflowId: workflowInfo().workflowId, segment: segment.index, attempt };
-  const label = `${previousTaskId ? 'extend' : 'generate'} ${segment.index}/${chain.segments.length}`;
+  const label = `${firstFrame ? 'image_to_video' : previousTaskId ? 'extend' : 'generate'} ${segment.index}/${chain.segments.length}`;
   const awaited = patched(CANCEL_LETS_CREATES_FINISH);
   const { submitGeneration, submitExtension } = awaited
     ? activities.awaitedCreates
     : activities.abandonedCreates;
   let result: SubmitResult;
   try {
-    result = previousTaskId
-      ? await submitExtension.executeWithOptions({ summary: label }, [
-          { ...target, request: extendRequest(input, segment.prompt, previousTaskId) },
+    result = firstFrame
+      ? await activities.imageCreates.submitImageToVideo.executeWithOptions({ summary: label }, [
+          { ...target, request: imageToVideoRequest(run, segment.prompt), firstFrame },
         ])
-      : await submitGeneration.executeWithOptions({ summary: label }, [
-          { ...target, request: generateRequest(input, segment.prompt) },
-        ]);
+      : previousTaskId
+        ? await submitExtension.executeWithOptions({ summary: label }, [
+            { ...target, request: extendRequest(input, segment.prompt, previousTaskId) },
+          ])
+        : await submitGeneration.executeWithOptions({ summary: label }, [
+            { ...target, request: generateRequest(input, segment.prompt) },
+          ]);
   } catch (err) {
     const failure = applicationFailure(err);
     if (awaited && CancellationScope.current().consideredCancelled) throw cancelledCreate(run, segment, err);
     if (failure?.type === FailureTypes.InsufficientCredits) {
       throw new PauseChain(`out of credits: ${failure.message}`, 'provider (402)');
+    }
+    if (failure?.type === FailureTypes.FirstFrameFailed) {
+      chain.charged(runwayMlFirstFrameCredits()); // its image task was made, and paid
+      throw new PauseChain(
+        `segment ${segment.index}: ${failure.message}. Give it another prompt (redo --from 1 --prompt "…") ` +
+          'or start the chain from an image (--image-url)',
+        'provider (first frame)',
+      );
     }
     if (failure?.type !== FailureTypes.AmbiguousCreate) throw err;
     const [{ callbacks: usesCallbacks }] = failure.details as [{ callbacks: boolean }];

@@ -5,6 +5,8 @@
 import { condition, patched, workflowInfo } from '@temporalio/workflow';
 import type { SegmentState } from '../chain/progress';
 import { type TaskFailureKind, classifyTaskFailure } from '../chain/task-failures';
+import { classifyRunwayMlFailure } from '../chain/task-failures-runwayml';
+import { providerOf } from '../chain/providers';
 import type { TaskOutcome } from '../chain/task-outcome';
 import type { ChainRun } from './chain-run';
 import { archive } from './delivery';
@@ -53,7 +55,8 @@ export async function runSegment(run: ChainRun, segment: SegmentState): Promise<
       return;
     }
     const classified = patched(CLASSIFY_TASK_FAILURES);
-    const kind = classifyTaskFailure(outcome);
+    const kind =
+      providerOf(input) === 'runwayml' ? classifyRunwayMlFailure(outcome) : classifyTaskFailure(outcome);
     chain.taskFailed(segment, outcome, classified ? kind : undefined);
     if (classified && kind !== 'transient') throw refusal(segment, outcome, kind);
     if (segment.failures > input.options.maxTaskFailures) {

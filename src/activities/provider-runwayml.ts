@@ -1,0 +1,245 @@
+/**
+ * The official Runway API's activities: a segment is one image_to_video whose `promptImage` is
+ *   - segment 1: the chain's `imageUrl`, else a first frame made by text_to_image (paid, so it follows the
+ *     never-pay-twice protocol too, and the activity waits for it, recording its task id in the heartbeat:
+ *     a retried attempt resumes that task and never pays for the image twice);
+ *   - later segments: the exact last frame of the previous segment's archived file, as a data URI.
+ * Reads map the task's status into the chain's `TaskOutcome`; a cancel DELETEs the task. Creates are never
+ * retried blindly (create-once.ts); reads may be.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Context, sleep } from '@temporalio/activity';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
+import { FailureTypes } from '../chain/failure-types';
+import { PROVIDER_KEY_SETTING, type ProviderName } from '../chain/providers';
+import type { ImageToVideoRequest, TextToImageRequest } from '../chain/requests-runwayml';
+import type { TaskOutcome } from '../chain/task-outcome';
+import { extractLastFrame, imageDataUri } from '../media/last-frame';
+import { NotFoundError, ProtocolError, RunwayError } from '../provider/errors';
+import type { RunwayMlClient } from '../provider/runwayml/client';
+import { viewRunwayMlTask } from '../provider/runwayml/task-status';
+import { type CreateRecord, createOnce, toFailure } from './create-once';
+import type { ProviderDeps, SubmitResult } from './provider';
+
+/** Where segment k's first frame comes from. */
+export type FirstFrame =
+  | { imageUrl: string }
+  | { lastFrameOf: string }
+  | { textToImage: TextToImageRequest; pollIntervalMs: number };
+
+export interface ImageToVideoInput {
+  workflowId: string;
+  segment: number;
+  attempt: number;
+  /** The request but its image, which the activity makes (a data URI is too large for the history). */
+  request: Omit<ImageToVideoRequest, 'promptImage'>;
+  firstFrame: FirstFrame;
+}
+
+/** The largest first frame we download from the API's own output. */
+const MAX_IMAGE_BYTES = 16 * 1024 * 1024;
+
+/** What an attempt of `submitImageToVideo` recorded: the first frame's create, then the video's. */
+interface ImageToVideoHeartbeat {
+  image?: CreateRecord;
+  video?: CreateRecord;
+}
+
+/** The non-retryable failure of a provider this worker has no key for. */
+export function notConfigured(provider: ProviderName): never {
+  throw ApplicationFailure.create({
+    type: FailureTypes.ProviderNotConfigured,
+    message: `this worker has no key for provider ${provider}: set ${PROVIDER_KEY_SETTING[provider]} on the worker`,
+    nonRetryable: true,
+  });
+}
+
+export function createRunwayMlActivities(deps: ProviderDeps) {
+  const client = (): RunwayMlClient => deps.runwayml ?? notConfigured('runwayml');
+
+  return {
+    /** Start segment `input.segment`'s image_to_video (its first frame made first when needed). */
+    async submitImageToVideo(input: ImageToVideoInput): Promise<SubmitResult> {
+      const api = client();
+      const ctx = Context.current();
+      const recorded = (ctx.info.heartbeatDetails ?? undefined) as ImageToVideoHeartbeat | undefined;
+      const state: ImageToVideoHeartbeat = { ...recorded };
+      const beat = (part: Partial<ImageToVideoHeartbeat>) => {
+        Object.assign(state, part);
+        ctx.heartbeat({ ...state });
+      };
+      const ambiguous = (reason: string) => ambiguousCreate(reason);
+      if (state.video?.phase === 'created') return { taskId: state.video.taskId, callbacks: false };
+      if (state.video?.phase === 'sending') {
+        throw ambiguous('an earlier attempt stopped while its create was in flight');
+      }
+      const { firstFrame } = input;
+      let promptImage: string;
+      if ('textToImage' in firstFrame) {
+        const imageTaskId = await createOnce(ctx, {
+          recorded: state.image,
+          freshStart: ctx.info.attempt === 1,
+          record: (image) => beat({ image }),
+          send: (signal) => api.textToImage(firstFrame.textToImage, { signal }),
+          ambiguous: (reason) => ambiguous(`the first frame's text_to_image: ${reason}`),
+          flushMs: deps.heartbeatFlushMs,
+        });
+        promptImage = await firstFrameImage(api, imageTaskId, firstFrame.pollIntervalMs, () => beat({}));
+        // The video's `sending` must leave at once (unthrottled): nothing recorded after the image then
+        // proves that no video create was sent.
+        await sleep(deps.heartbeatFlushMs);
+      } else if ('lastFrameOf' in firstFrame) {
+        promptImage = await lastFrameUri(firstFrame.lastFrameOf, ctx.cancellationSignal);
+      } else {
+        promptImage = firstFrame.imageUrl;
+      }
+      const taskId = await createOnce(ctx, {
+        recorded: state.video,
+        // An earlier attempt that recorded its first frame's create stopped before the video's.
+        freshStart: ctx.info.attempt === 1 || ('textToImage' in firstFrame && recorded?.image !== undefined),
+        record: (video) => beat({ video }),
+        send: (signal) =>
+          api.imageToVideo({ ...input.request, promptImage } as ImageToVideoRequest, { signal }),
+        ambiguous,
+        flushMs: deps.heartbeatFlushMs,
+      });
+      return { taskId, callbacks: false };
+    },
+
+    /** Cancel a task in flight at the provider (best effort: one already gone is fine). */
+    async cancelProviderTask(input: {
+      taskId: string;
+      provider: ProviderName;
+    }): Promise<{ cancelled: boolean }> {
+      if (input.provider !== 'runwayml') return { cancelled: false };
+      try {
+        await client().cancelTask(input.taskId, { signal: Context.current().cancellationSignal });
+        return { cancelled: true };
+      } catch (err) {
+        if (err instanceof NotFoundError) return { cancelled: false };
+        throw err instanceof RunwayError ? toFailure(err) : err;
+      }
+    },
+  };
+}
+
+/** One look at an image_to_video task, as `awaitTaskResult` answers for the reseller's tasks. */
+export async function readRunwayMlTask(api: RunwayMlClient, taskId: string): Promise<TaskOutcome> {
+  let task;
+  try {
+    task = await api.getTask(taskId, { signal: Context.current().cancellationSignal });
+  } catch (err) {
+    if (err instanceof ProtocolError) throw unreadable(err.message);
+    throw err instanceof RunwayError ? toFailure(err) : err;
+  }
+  const view = viewRunwayMlTask(task, 'video');
+  switch (view.state) {
+    case 'waiting':
+      throw ApplicationFailure.create({
+        type: FailureTypes.TaskNotFinished,
+        message: `task ${taskId} is ${view.status}${view.progress === undefined ? '' : ` (${Math.round(view.progress * 100)}%)`}`,
+        category: ApplicationFailureCategory.BENIGN,
+      });
+    case 'success':
+    case 'fail':
+      return view.outcome;
+    case 'cancelled':
+      // Not by this chain (its cancel ends its wait first): someone cancelled it at the provider.
+      return {
+        taskId,
+        state: 'fail',
+        failCode: 'CANCELLED',
+        failMsg: 'the task was cancelled at the provider',
+      };
+    case 'unreadable':
+      throw unreadable(`task ${taskId}: ${view.reason}`);
+  }
+}
+
+/** Wait for the first frame's text_to_image task (heartbeating); answers the image as a data URI. */
+async function firstFrameImage(
+  api: RunwayMlClient,
+  taskId: string,
+  pollIntervalMs: number,
+  heartbeat: () => void,
+): Promise<string> {
+  const signal = Context.current().cancellationSignal;
+  for (;;) {
+    heartbeat();
+    let task;
+    try {
+      task = await api.getTask(taskId, { signal });
+    } catch (err) {
+      // A retried attempt reads the same task again (its id is in the heartbeat): nothing is paid again.
+      throw err instanceof RunwayError ? toFailure(err) : err;
+    }
+    const view = viewRunwayMlTask(task, 'image');
+    if (view.state === 'success') return downloadedImageUri(view.outcome.imageUrl!, signal);
+    if (view.state !== 'waiting') {
+      const said =
+        view.state === 'fail'
+          ? `${view.outcome.failCode ?? ''} ${view.outcome.failMsg ?? ''}`.trim() || 'no reason given'
+          : view.state === 'cancelled'
+            ? 'it was cancelled'
+            : view.reason;
+      throw ApplicationFailure.create({
+        type: FailureTypes.FirstFrameFailed,
+        message: `the first frame (text_to_image task ${taskId}) was not made: ${said}`,
+        nonRetryable: true,
+        details: [{ taskId, kind: view.state === 'fail' ? view.kind : 'unknown' }],
+      });
+    }
+    await sleep(pollIntervalMs);
+  }
+}
+
+/** The API's image output as a data URI (its URLs expire, and may not be ones the API fetches from). */
+async function downloadedImageUri(url: string, signal: AbortSignal): Promise<string> {
+  const res = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(30_000)]) });
+  if (!res.ok) throw new Error(`downloading the first frame answered HTTP ${res.status}`);
+  const bytes = Buffer.from(await res.arrayBuffer());
+  if (bytes.length > MAX_IMAGE_BYTES) throw new Error('the first frame is larger than 16 MB');
+  return withTempDir(async (dir) => {
+    const file = path.join(dir, 'first-frame');
+    await writeFile(file, bytes);
+    return imageDataUri(file, undefined, signal);
+  });
+}
+
+/** The exact last frame of an archived clip, as a data URI under the API's limit. */
+async function lastFrameUri(video: string, signal: AbortSignal): Promise<string> {
+  return withTempDir(async (dir) => {
+    const frame = path.join(dir, 'last-frame.png');
+    await extractLastFrame(video, frame, signal);
+    return imageDataUri(frame, undefined, signal);
+  });
+}
+
+async function withTempDir<T>(use: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'long-video-runwayml-'));
+  try {
+    return await use(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function unreadable(message: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FailureTypes.UnreadableAnswer,
+    message,
+    nonRetryable: true,
+    details: [{ attempt: Context.current().info.attempt }],
+  });
+}
+
+function ambiguousCreate(reason: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FailureTypes.AmbiguousCreate,
+    message: `the create may have made a paid task whose id we do not have: ${reason}`,
+    nonRetryable: true,
+    details: [{ callbacks: false }],
+  });
+}

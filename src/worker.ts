@@ -232,7 +232,6 @@ export async function runWorker(
   console.log(`worker ready (Temporal ${describeTemporalConnection(config)}, ${describeProviders(config)})`);
   if (files) console.log(`output folder served on ${files.url} (links: ${redactUrl(files.linkBase)})`);
   if (receiver) console.log(`callback receiver on ${receiver.url}`);
-  if (health) console.log(`health on ${health.url}/healthz`);
   await workers.done;
   await health?.close();
   await receiver?.close();

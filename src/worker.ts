@@ -229,6 +229,8 @@ export async function runWorker(
   });
   running.workers = workers;
   const receiver = options.receiver === false ? undefined : await startReceiverFor(config);
+  // Before the ready line: whoever waits for `worker ready` finds the health address already said.
+  if (health) console.log(`health on ${health.url}/healthz`);
   console.log(`worker ready (Temporal ${describeTemporalConnection(config)}, ${describeProviders(config)})`);
   if (files) console.log(`output folder served on ${files.url} (links: ${redactUrl(files.linkBase)})`);
   if (receiver) console.log(`callback receiver on ${receiver.url}`);

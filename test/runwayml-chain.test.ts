@@ -24,14 +24,8 @@ jest.setTimeout(180_000);
 let stack: Stack;
 let worker: WorkerProcess;
 
-/** The official API's key and URL; the reseller's key is left out: this worker runs runwayml chains only. */
-const runwaymlEnv = () => {
-  const { RUNWAY_API_KEY: _reseller, ...env } = stack.workerEnv({
-    RUNWAYML_BASE_URL: stack.sim.sim.url,
-    RUNWAYML_API_SECRET: API_KEY,
-  });
-  return env;
-};
+/** The official API's key and URL only (the stack gives a worker the key of the API its simulator speaks). */
+const runwaymlEnv = () => stack.workerEnv();
 
 beforeAll(async () => {
   quietRuntime();
@@ -146,7 +140,7 @@ test('cancelling a chain while its segment is RUNNING cancels that task at the p
   }
 });
 
-test('a worker killed during a create pays nothing twice: the chain pauses for a person', async () => {
+test("a worker killed during the first frame's create pays nothing twice: paused, then the image adopted", async () => {
   await stack.sim.admin.reset();
   // Every request is held unanswered: the first frame's create reaches the provider (and is charged),
   // its answer never comes back.
@@ -169,9 +163,23 @@ test('a worker killed during a create pays nothing twice: the chain pauses for a
     }, 60_000);
     expect(paused.paused!.by).toBe('never-pay-twice guard');
     expect(paused.paused!.reason).toMatch(/first frame's text_to_image/);
+    expect(paused.paused!.reason).toMatch(/text_to_image task with prompt "a kite".*--adopt-task/);
     // One image paid, nothing sent again, no clip made.
+    const [image] = await ledgerOf('text_to_image');
     expect(await ledgerOf('text_to_image')).toHaveLength(1);
     expect(await ledgerOf('image_to_video')).toHaveLength(0);
+
+    // The runbook: the image is on the dashboard; adopted, it becomes the first frame, paid once.
+    const resumed = await cli(['resume', 'runwayml-kill', '--adopt-task', image!.taskId]);
+    expect({ code: resumed.code, stderr: resumed.stderr }).toEqual({ code: 0, stderr: '' });
+    const done = await handle.result();
+    expect(done.state).toBe('completed');
+    expect(done.segments[0]!.firstFrameTaskId).toBe(image!.taskId);
+    expect(await ledgerOf('text_to_image')).toEqual([image]);
+    const videos = await ledgerOf('image_to_video');
+    expect(videos.map((v) => v.prompt)).toEqual(['a kite', 'the string breaks']);
+    const ledger = await stack.sim.admin.ledger();
+    expect(done.creditsSpent).toBe(ledger.reduce((sum, e) => sum + e.cost, 0));
   } finally {
     await handle.cancel().catch(() => undefined);
   }

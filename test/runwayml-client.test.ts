@@ -7,6 +7,7 @@ import http from 'node:http';
 import { closeServer, listen } from '../src/http/json-server';
 import {
   BadRequestError,
+  InsufficientCreditsError,
   InvalidRequestError,
   MethodNotAllowedError,
   NotFoundError,
@@ -174,6 +175,27 @@ describe('HTTP statuses', () => {
     expect(err.retryAfterMs).toBe(30_000);
     expect(err.createOutcome).toBeUndefined();
     expect(received).toHaveLength(1);
+  });
+
+  test("the API's 400 for an account out of credits is InsufficientCredits (the chain pauses for credits)", async () => {
+    // The body the live API answers (it says 400, not 402); both creates can meet it.
+    reply = {
+      status: 400,
+      body: {
+        error: 'You do not have enough credits to run this task.',
+        docUrl: 'https://docs.dev.runwayml.com/api',
+      },
+    };
+    const image = { model: 'gen4_image' as const, promptText: 'a lighthouse', ratio: '1920:1080' as const };
+    for (const create of [() => client.imageToVideo(video), () => client.textToImage(image)]) {
+      const err = await errorOf(create());
+      expect(err).toBeInstanceOf(InsufficientCreditsError);
+      expect(err.httpStatus).toBe(400);
+      expect(err.createOutcome).toBe('rejected');
+      expect(err.retryable).toBe(false);
+    }
+    reply = { status: 400, body: { error: 'promptText: credits are not a valid word here' } };
+    expect(await errorOf(client.imageToVideo(video))).toBeInstanceOf(BadRequestError);
   });
 
   test('a 404 on cancel is NotFound (the task is gone)', async () => {

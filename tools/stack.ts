@@ -132,11 +132,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       started.push(() => receiver!.close());
       receiverEnv = { CALLBACK_PUBLIC_URL: receiver.url, CALLBACK_SECRET: callbackSecret };
     }
+    // The worker holds the key of the API the simulator speaks, and only that one.
+    const providerEnv: Record<string, string> =
+      sim.options.provider === 'runwayml'
+        ? { RUNWAYML_BASE_URL: sim.url, RUNWAYML_API_SECRET: apiKey }
+        : { RUNWAY_BASE_URL: sim.url, RUNWAY_API_KEY: apiKey };
     const workerEnv = (extra: Record<string, string> = {}) => ({
       TEMPORAL_ADDRESS: server.address,
       TEMPORAL_NAMESPACE: server.namespace,
-      RUNWAY_BASE_URL: sim.url,
-      RUNWAY_API_KEY: apiKey,
+      ...providerEnv,
       OUTPUT_DIR: outputDir,
       // Each worker serves the folder on a port of its own (several run on this host, beside other stacks).
       OUTPUT_PORT: '0',

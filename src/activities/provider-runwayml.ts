@@ -27,7 +27,9 @@ import type { ProviderDeps, SubmitResult } from './provider';
 export type FirstFrame =
   | { imageUrl: string }
   | { lastFrameOf: string }
-  | { textToImage: TextToImageRequest; pollIntervalMs: number };
+  | { textToImage: TextToImageRequest; pollIntervalMs: number }
+  /** A text_to_image task already made (its create's answer was lost, and an operator adopted it). */
+  | { imageTaskId: string; pollIntervalMs: number };
 
 export interface ImageToVideoInput {
   workflowId: string;
@@ -37,6 +39,9 @@ export interface ImageToVideoInput {
   request: Omit<ImageToVideoRequest, 'promptImage'>;
   firstFrame: FirstFrame;
 }
+
+/** Whether the first frame is a text_to_image task of ours (made here, or adopted), recorded in the heartbeat. */
+const fromImageTask = (f: FirstFrame) => 'textToImage' in f || 'imageTaskId' in f;
 
 /** The largest first frame we download from the API's own output. */
 const MAX_IMAGE_BYTES = 16 * 1024 * 1024;
@@ -83,13 +88,20 @@ export function createRunwayMlActivities(deps: ProviderDeps) {
           freshStart: ctx.info.attempt === 1,
           record: (image) => beat({ image }),
           send: (signal) => api.textToImage(firstFrame.textToImage, { signal }),
-          ambiguous: (reason) => ambiguous(`the first frame's text_to_image: ${reason}`),
+          ambiguous: (reason) => ambiguousCreate(`the first frame's text_to_image: ${reason}`, true),
           flushMs: deps.heartbeatFlushMs,
         });
         promptImage = await firstFrameImage(api, imageTaskId, firstFrame.pollIntervalMs, () => beat({}));
         // The video's `sending` must leave at once (unthrottled): nothing recorded after the image then
         // proves that no video create was sent.
         await sleep(deps.heartbeatFlushMs);
+      } else if ('imageTaskId' in firstFrame) {
+        // Recorded as this attempt's image, so that a retried attempt knows it got no further than here.
+        const image: CreateRecord = { phase: 'created', taskId: firstFrame.imageTaskId };
+        promptImage = await firstFrameImage(api, firstFrame.imageTaskId, firstFrame.pollIntervalMs, () =>
+          beat({ image }),
+        );
+        await sleep(deps.heartbeatFlushMs); // as above: the video's `sending` leaves at once
       } else if ('lastFrameOf' in firstFrame) {
         promptImage = await lastFrameUri(firstFrame.lastFrameOf, ctx.cancellationSignal);
       } else {
@@ -97,8 +109,8 @@ export function createRunwayMlActivities(deps: ProviderDeps) {
       }
       const taskId = await createOnce(ctx, {
         recorded: state.video,
-        // An earlier attempt that recorded its first frame's create stopped before the video's.
-        freshStart: ctx.info.attempt === 1 || ('textToImage' in firstFrame && recorded?.image !== undefined),
+        // An earlier attempt that recorded its first frame's task stopped before the video's create.
+        freshStart: ctx.info.attempt === 1 || (fromImageTask(firstFrame) && recorded?.image !== undefined),
         record: (video) => beat({ video }),
         send: (signal) =>
           api.imageToVideo({ ...input.request, promptImage } as ImageToVideoRequest, { signal }),
@@ -235,11 +247,12 @@ function unreadable(message: string): ApplicationFailure {
   });
 }
 
-function ambiguousCreate(reason: string): ApplicationFailure {
+/** `firstFrame`: the lost create was the first frame's text_to_image (an operator may adopt that image). */
+function ambiguousCreate(reason: string, firstFrame = false): ApplicationFailure {
   return ApplicationFailure.create({
     type: FailureTypes.AmbiguousCreate,
     message: `the create may have made a paid task whose id we do not have: ${reason}`,
     nonRetryable: true,
-    details: [{ callbacks: false }],
+    details: [{ callbacks: false, ...(firstFrame ? { firstFrame } : {}) }],
   });
 }

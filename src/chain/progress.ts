@@ -51,6 +51,13 @@ export const SegmentState = z.object({
   pastAttempts: z.array(AttemptRecord).optional(),
   /** The task was named by an operator (`resume --adopt-task`), not answered by our create. */
   adopted: z.boolean().optional(),
+  /**
+   * Official API, segment 1: the create of its first frame (text_to_image) lost its answer, so
+   * `resume --adopt-task` names that image's task, not a clip's.
+   */
+  firstFrameLost: z.boolean().optional(),
+  /** Official API, segment 1: the image task an operator adopted as its first frame (paid once, kept). */
+  firstFrameTaskId: z.string().optional(),
   archive: SegmentArchive.optional(),
 });
 export type SegmentState = z.infer<typeof SegmentState>;

@@ -45,7 +45,8 @@ export const resumeCommand = () =>
       '--adopt-task <task-id>',
       "the chain paused because a create's answer was lost and you found that create's task on the " +
         "provider's dashboard: the chain awaits that task instead of paying for a new one (it checks the " +
-        "task's prompt and parent first)",
+        "task's prompt and parent first); on runwayml, when the pause says segment 1's first frame was lost, " +
+        'the text_to_image task (the clip is then made from that image)',
     )
     .addHelpText('after', `\n${EXIT_CODES_HELP}`)
     .action(act(resume));

@@ -97,7 +97,8 @@ function chainActivities(input: ResolvedInput) {
     }),
     deliverables: proxyActivities<DeliverableActivities>({
       startToCloseTimeout: '30 minutes',
-      heartbeatTimeout: '1 minute',
+      // The stitch beats every 5 s: a worker killed mid-stitch is noticed in 20 s, not a minute.
+      heartbeatTimeout: '20 seconds',
       retry: { initialInterval: '5s', maximumAttempts: 3 },
     }),
   };

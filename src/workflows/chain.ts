@@ -95,6 +95,19 @@ export class Chain {
     this.publish();
   }
 
+  /** Official API: the segment's first frame may have been made by a create whose answer was lost. */
+  firstFrameLost(segment: SegmentState): void {
+    segment.firstFrameLost = true;
+    this.publish();
+  }
+
+  /** Official API: an operator says this (already paid) image task is the segment's first frame. */
+  adoptFirstFrame(segment: SegmentState, taskId: string): void {
+    segment.firstFrameTaskId = taskId;
+    delete segment.firstFrameLost;
+    this.publish();
+  }
+
   /** An operator says this (already paid) task is the segment's: await it instead of submitting. */
   adopt(segment: SegmentState, taskId: string): void {
     Object.assign(segment, { state: 'generating', taskId, adopted: true });

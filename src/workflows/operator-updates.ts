@@ -40,10 +40,15 @@ export function handleMessages(run: ChainRun): void {
     resumeUpdate,
     ({ maxCredits, adoptTaskId }) => {
       if (maxCredits !== undefined) chain.maxCredits = maxCredits;
-      if (adoptTaskId) {
-        const segment = chain.next()!;
-        chain.adopt(segment, adoptTaskId);
-        chain.charged(costOf(run, segment));
+      const segment = chain.next();
+      if (adoptTaskId && segment?.firstFrameLost) {
+        // The image's cost counts with its clip's, when that create answers.
+        chain.adoptFirstFrame(segment, adoptTaskId);
+      } else if (adoptTaskId) {
+        chain.adopt(segment!, adoptTaskId);
+        chain.charged(costOf(run, segment!));
+      } else if (segment?.firstFrameLost) {
+        delete segment.firstFrameLost; // a plain resume makes the first frame again
       }
       chain.resume();
       return chain.progress();

@@ -75,6 +75,7 @@ export async function submit(run: ChainRun, segment: SegmentState, attempt: numb
     }
     if (failure?.type === FailureTypes.FirstFrameFailed) {
       chain.charged(runwayMlFirstFrameCredits()); // its image task was made, and paid
+      delete segment.firstFrameTaskId; // an adopted image that failed: the next try makes one
       throw new PauseChain(
         `segment ${segment.index}: ${failure.message}. Give it another prompt (redo --from 1 --prompt "…") ` +
           'or start the chain from an image (--image-url)',
@@ -82,11 +83,35 @@ export async function submit(run: ChainRun, segment: SegmentState, attempt: numb
       );
     }
     if (failure?.type !== FailureTypes.AmbiguousCreate) throw err;
-    const [{ callbacks: usesCallbacks }] = failure.details as [{ callbacks: boolean }];
+    const [{ callbacks: usesCallbacks, firstFrame: lostFirstFrame }] = failure.details as [
+      { callbacks: boolean; firstFrame?: boolean },
+    ];
+    if (lostFirstFrame) return firstFrameLost(run, segment, attempt, failure.message);
     return awaitAmbiguousCreate(run, segment, attempt, failure.message, usesCallbacks);
   }
   chain.charged(cost);
   return { taskId: result.taskId, attempt, callbacks: result.callbacks };
+}
+
+/**
+ * Official API: the create of segment 1's first frame (text_to_image) lost its answer, so an image may have
+ * been made and paid. No clip was asked for yet: the operator adopts that image (the clip then starts
+ * from it), or makes the first frame again; the `resubmit` policy makes it again at once.
+ */
+function firstFrameLost(
+  run: ChainRun,
+  segment: SegmentState,
+  attempt: number,
+  why: string,
+): Promise<CreatedTask> {
+  if (run.input.options.ambiguousCreatePolicy === 'resubmit') return submit(run, segment, attempt + 1);
+  run.chain.firstFrameLost(segment);
+  throw new PauseChain(
+    `segment ${segment.index}: ${why}. Look on the provider's dashboard for a text_to_image task with prompt ` +
+      `"${segment.prompt.slice(0, 60)}": if it is there, resume with --adopt-task TASK_ID (the clip starts from ` +
+      'that image, paid once); if not, a plain resume makes the first frame again.',
+    GUARD,
+  );
 }
 
 /**

@@ -42,6 +42,9 @@ export function imageToVideoRequest(run: ChainRun, prompt: string) {
 export async function firstFrameFor(run: ChainRun, segment: SegmentState): Promise<FirstFrame> {
   const { input, chain } = run;
   if (segment.index === 1) {
+    if (segment.firstFrameTaskId) {
+      return { imageTaskId: segment.firstFrameTaskId, pollIntervalMs: input.options.pollIntervalMs };
+    }
     return input.imageUrl
       ? { imageUrl: input.imageUrl }
       : {

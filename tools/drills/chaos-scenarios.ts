@@ -3,6 +3,8 @@
  * wrong, then lets the simulator's charge ledger and the chains' output folders judge the result.
  */
 import type { SimulatorAdmin } from '../../src/simulator/admin-client';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resumeUpdate } from '../../src/workflows/messages';
 import type { ChainOptions } from '../../src/chain/input';
@@ -11,8 +13,9 @@ import type { FaultConfig, SimulatorOptions } from '../../src/simulator/options'
 import { type Stack, startDrillStack } from '../stack';
 import { type FleetChain, type Settled, settleFleet, startFleet } from '../lab/fleet-chains';
 import { exportHistories, filesUnder, findLeaks } from '../lab/leaks';
-import { judge } from '../lab/verdict';
-import { priceOf } from '../../src/chain/prices';
+import { FAILED_STATES, judge } from '../lab/verdict';
+import type { LedgerEntry } from '../../src/simulator/ledger';
+import { type ProviderName, segmentCredits } from '../../src/chain/providers';
 
 export interface ScenarioSize {
   chains: number;
@@ -21,6 +24,8 @@ export interface ScenarioSize {
 
 export interface ScenarioResult {
   name: string;
+  /** The API the chains and the simulator spoke. */
+  provider: ProviderName;
   chains: number;
   completed: number;
   paused: number;
@@ -121,7 +126,12 @@ export const SCENARIOS: Scenario[] = [
       burst429Probability: 0.05,
       burst429Ms: 1_500,
       taskFailProbability: 0.1,
+      // Failures worth another paid try: the reseller's codes, the official API's (one of its own kind).
       taskFailCodes: [501, 408],
+      failureCodes: ['INTERNAL.BAD_OUTPUT.CODE01', 'INPUT_PREPROCESSING.INTERNAL'],
+      // The official API's queue: a task may sit THROTTLED a while before it runs.
+      throttleProbability: 0.3,
+      throttleMs: 30_000,
       callbackDropProbability: 0.3,
       callbackDuplicateProbability: 0.1,
       slowProbability: 0.05,
@@ -149,6 +159,13 @@ export const SCENARIOS: Scenario[] = [
   },
 ];
 
+/**
+ * The clip a ledger entry continues: the reseller's extend names its parent; an official image_to_video
+ * started from the clip whose last frame it was sent (none for segment 1's made first frame).
+ */
+const parentOf = (e: LedgerEntry) =>
+  e.endpoint === 'image_to_video' ? (e.startedFrom ?? '') : e.parentTaskId;
+
 /** The runbook for a chain paused by the never-pay-twice guard, as an operator would follow it. */
 export async function resolveLostCreate(
   stack: Stack,
@@ -160,22 +177,32 @@ export async function resolveLostCreate(
   const segment = progress.segments.find((s) => s.state !== 'succeeded')!;
   const parent = segment.index > 1 ? progress.segments[segment.index - 2]!.taskId! : '';
   const [ledger, tasks] = await Promise.all([stack.admin.ledger(), stack.admin.tasks()]);
-  const failed = new Set(tasks.filter((t) => t.state === 'fail').map((t) => t.taskId));
+  const failed = new Set(tasks.filter((t) => FAILED_STATES.has(t.state)).map((t) => t.taskId));
   // Not a task the chain already had (a redo without a new prompt leaves one with the same prompt and
   // parent, discarded): the newest other one is the lost create's.
   const known = new Set(
-    progress.segments.flatMap((s) => [s.taskId, ...(s.pastAttempts ?? []).map((a) => a.taskId)]),
+    progress.segments.flatMap((s) => [
+      s.taskId,
+      s.firstFrameTaskId,
+      ...(s.pastAttempts ?? []).map((a) => a.taskId),
+    ]),
   );
+  // Official API: when the lost create was segment 1's first frame, the task to look for is an image.
+  const wanted = (e: LedgerEntry) =>
+    segment.firstFrameLost
+      ? e.endpoint === 'text_to_image'
+      : e.endpoint !== 'text_to_image' && parentOf(e) === parent;
   const found = ledger
-    .filter((e) => e.prompt === segment.prompt && e.parentTaskId === parent)
+    .filter((e) => wanted(e) && e.prompt === segment.prompt)
     .filter((e) => !failed.has(e.taskId) && !known.has(e.taskId))
     .pop();
   await stack.client.workflow
     .getHandle(chain.workflowId)
     .executeUpdate(resumeUpdate, { args: [{ by: 'chaos drill', adoptTaskId: found?.taskId }] });
+  const what = segment.firstFrameLost ? 'first frame' : 'task';
   events.push(
     found
-      ? `${chain.workflowId} segment ${segment.index}: lost create's task found on the dashboard, adopted`
+      ? `${chain.workflowId} segment ${segment.index}: lost create's ${what} found on the dashboard, adopted`
       : `${chain.workflowId} segment ${segment.index}: no task on the dashboard, resubmitted`,
   );
   return true;
@@ -204,15 +231,21 @@ export async function runScenario(
   size: ScenarioSize,
   budgetMs: number,
   log: (line: string) => void,
+  provider: ProviderName = 'kie-runway',
 ): Promise<ScenarioResult> {
   const started = Date.now();
-  const perChain = priceOf({ endpoint: 'generate', duration: 5, quality: '720p' }) * size.segments;
-  const credits = scenario.name.startsWith('R4') ? Math.floor(perChain * size.chains * 0.4) : undefined;
+  const credits = scenario.name.startsWith('R4')
+    ? Math.floor(chainCredits(provider, size.segments) * size.chains * 0.4)
+    : undefined;
+  // The official API's clips are rendered whole (each ends with a frame of its own), so that the
+  // simulator tells which clip each image_to_video started from: continuity is judged too.
+  const continuity = provider === 'runwayml';
   const stack = await startDrillStack({
     sim: {
+      provider,
       timeScale: TIME_SCALE,
       rateLimit: 0,
-      media: 'shared',
+      media: continuity ? 'full' : 'shared',
       jitter: 0.25,
       // Every answer shape a real provider may send: the docs' own, nulls, strings, full.
       shapes: 'mixed',
@@ -228,13 +261,14 @@ export async function runScenario(
   try {
     await stack.startWorkers(scenario.workers);
     if (scenario.faults) await stack.admin.setFaults(scenario.faults);
-    const prefix = `${scenario.name.split(' ')[0]!.toLowerCase()}-${process.pid}`;
+    const prefix = `${scenario.name.split(' ')[0]!.toLowerCase()}-${provider}-${process.pid}`;
     const chains = await startFleet(stack.client, {
       prefix,
       ...size,
       options: { ...BASE_CHAIN_OPTIONS, ...scenario.chainOptions },
+      provider,
     });
-    log(`${scenario.name}: ${chains.length} chains × ${size.segments} segments started`);
+    log(`${scenario.name} (${provider}): ${chains.length} chains × ${size.segments} segments started`);
     let running = true;
     const disruption = scenario.disrupt?.(stack, () => running, events) ?? Promise.resolve();
     let settled: Settled[];
@@ -263,7 +297,7 @@ export async function runScenario(
     }
     // Faults off before judging: the judge reads the simulator's admin API, not the faulty one.
     await stack.admin.setFaults({});
-    const verdict = await judge(stack.admin, settled, stack.outputDir);
+    const verdict = await judge(stack.admin, settled, stack.outputDir, { continuity });
     // Secrets: the API key and the callback secret in no history, worker log or output file.
     const audited = [
       ...(await exportHistories(stack.client)),
@@ -278,9 +312,13 @@ export async function runScenario(
       const key = (c.reason ?? 'no reason').replace(/\d+/g, 'N').slice(0, 90);
       pausedReasons[key] = (pausedReasons[key] ?? 0) + 1;
     }
+    if (verdict.duplicateCharges > 0 || verdict.discontinuities.length > 0) {
+      await dumpEvidence(stack, `${scenario.name.split(' ')[0]}-${provider}`, settled);
+    }
     const problems = [
       ...verdict.duplicates.map((d) => `duplicate charge: ${d}`),
       ...verdict.lost.map((l) => `lost: ${l}`),
+      ...verdict.discontinuities.map((d) => `not continuous: ${d}`),
       ...leaks.map((l) => `secret leaked: ${l}`),
       ...settled
         .filter((c) => c.state !== 'completed' && (scenario.mustComplete || c.state !== 'paused'))
@@ -288,6 +326,7 @@ export async function runScenario(
     ];
     return {
       name: scenario.name,
+      provider,
       chains: chains.length,
       completed: count('completed'),
       paused: count('paused'),
@@ -305,6 +344,26 @@ export async function runScenario(
   } finally {
     await stack.stop();
   }
+}
+
+/**
+ * A drill that paid twice or broke continuity leaves its evidence for the diagnosis: the simulator's
+ * ledger and tasks, and every chain's last progress, in `.data/chaos-evidence/`.
+ */
+async function dumpEvidence(stack: Stack, name: string, settled: Settled[]): Promise<void> {
+  const [ledger, tasks] = await Promise.all([stack.admin.ledger(), stack.admin.tasks()]);
+  const dir = path.join('.data', 'chaos-evidence');
+  mkdirSync(dir, { recursive: true });
+  const chains = settled.map((c) => ({ workflowId: c.workflowId, state: c.state, progress: c.progress }));
+  writeFileSync(path.join(dir, `${name}.json`), JSON.stringify({ ledger, tasks, chains }, null, 2));
+}
+
+/** What a chain of `segments` 5 s segments at 720p costs on `provider` (no image of the user's). */
+export function chainCredits(provider: ProviderName, segments: number): number {
+  const call = { duration: 5 as const, quality: '720p' as const, hasImage: false };
+  return Array.from({ length: segments }, (_, i) =>
+    segmentCredits(provider, { ...call, first: i === 0 }),
+  ).reduce((a, b) => a + b, 0);
 }
 
 /** What a drill asked of the provider (from the simulator's stats), and how long it took. */

@@ -3,15 +3,17 @@
  * simulator over HTTP, all on 127.0.0.1). Prints a table (or, with --json, one JSON object) and writes
  * the JSON to --out. Exits 1 when any drill paid twice, lost a segment, or left a chain unexplained.
  *
- *   npm run chaos                 R1–R4 at full size (50 chains × 5 segments each)
+ *   npm run chaos                 R1–R4 at full size (50 chains × 5 segments each), on both providers
  *   npm run chaos -- --quick      a small variant of every drill (part of `npm test`)
  *   npm run chaos -- --only R3    one drill
+ *   npm run chaos -- --provider runwayml   R1–R4 on one provider only (kie-runway or runwayml)
  *   npm run chaos -- --only R5 --seed N   replay the operator sequence of seed N (one chain)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Runtime } from '@temporalio/worker';
+import { PROVIDER_NAMES, type ProviderName } from '../../src/chain/providers';
 import { workerLogger } from '../../src/temporal/logging';
 import { SCENARIOS, type ScenarioResult, type ScenarioSize, runScenario } from './chaos-scenarios';
 import { type OperatorDrillResult, runOperatorDrill } from './operator-sequences';
@@ -42,6 +44,7 @@ async function main(): Promise<number> {
       rounds: { type: 'string' },
       steps: { type: 'string' },
       seed: { type: 'string' },
+      provider: { type: 'string' },
       'budget-minutes': { type: 'string' },
       out: { type: 'string' },
     },
@@ -59,13 +62,21 @@ async function main(): Promise<number> {
   if (scenarios.length === 0 && !withR5)
     throw new Error(`--only ${values.only}: no such drill (R1, R2, R3, R4, R5)`);
 
+  const providers = (values.provider ? [values.provider] : PROVIDER_NAMES) as ProviderName[];
+  const unknown = providers.find((p) => !PROVIDER_NAMES.includes(p));
+  if (unknown) throw new Error(`--provider ${unknown}: no such provider (${PROVIDER_NAMES.join(', ')})`);
+
   Runtime.install({ logger: workerLogger('ERROR'), shutdownSignals: [] });
   const log = (line: string) => void (values.json ? process.stderr : process.stdout).write(`${line}\n`);
   const results: ScenarioResult[] = [];
-  for (const scenario of scenarios) {
-    const result = await runScenario(scenario, size, budgetMs, log);
-    results.push(result);
-    log(`${result.name}: ${result.completed}/${result.chains} completed in ${result.wallSeconds} s`);
+  for (const provider of providers) {
+    for (const scenario of scenarios) {
+      const result = await runScenario(scenario, size, budgetMs, log, provider);
+      results.push(result);
+      log(
+        `${result.name} (${provider}): ${result.completed}/${result.chains} completed in ${result.wallSeconds} s`,
+      );
+    }
   }
   if (withR5) {
     const r5 = values.quick ? R5_QUICK : R5_FULL;
@@ -99,6 +110,7 @@ async function main(): Promise<number> {
       formatTable(
         [
           'scenario',
+          'provider',
           'chains',
           'completed',
           'paused',
@@ -115,6 +127,7 @@ async function main(): Promise<number> {
         ],
         results.map((r) => [
           r.name,
+          r.provider,
           r.chains,
           r.completed,
           r.paused,
@@ -134,10 +147,11 @@ async function main(): Promise<number> {
       ),
     );
     for (const r of results) {
+      const name = `${r.name} (${r.provider})`;
       for (const [reason, n] of Object.entries(r.pausedReasons))
-        console.log(`  ${r.name} paused ×${n}: ${reason}`);
-      for (const e of r.events.slice(0, 3)) console.log(`  ${r.name}: ${e}`);
-      for (const p of r.problems.slice(0, 10)) console.log(`  ${r.name} PROBLEM: ${p}`);
+        console.log(`  ${name} paused ×${n}: ${reason}`);
+      for (const e of r.events.slice(0, 3)) console.log(`  ${name}: ${e}`);
+      for (const p of r.problems.slice(0, 10)) console.log(`  ${name} PROBLEM: ${p}`);
     }
     for (const r of results.filter((r): r is OperatorDrillResult => 'sequences' in r)) {
       const list = (t: Record<string, number>) =>

@@ -134,6 +134,7 @@ export async function runOperatorDrill(
       count(pausedReasons, (r.end!.reason ?? 'no reason').replace(/\d+/g, 'N').slice(0, 90));
     return {
       name: 'R5 operator sequences',
+      provider: 'kie-runway',
       seed: size.seed,
       sequences: all.length,
       chains: all.length,

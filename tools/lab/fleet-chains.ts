@@ -8,6 +8,7 @@ import type { Client } from '@temporalio/client';
 import { chainProgress, startChain } from '../../src/client';
 import { type ChainOptions, parseLongVideoInput } from '../../src/chain/input';
 import { type ChainProgress } from '../../src/chain/progress';
+import type { ProviderName } from '../../src/chain/providers';
 
 export interface FleetChain {
   workflowId: string;
@@ -20,7 +21,14 @@ export const fleetPrompt = (prefix: string, chain: number, segment: number) =>
 
 export async function startFleet(
   client: Client,
-  spec: { prefix: string; chains: number; segments: number; options?: Partial<ChainOptions> },
+  spec: {
+    prefix: string;
+    chains: number;
+    segments: number;
+    options?: Partial<ChainOptions>;
+    /** The chains' provider (absent: the default, kie-runway). */
+    provider?: ProviderName;
+  },
 ): Promise<FleetChain[]> {
   const chains: FleetChain[] = [];
   // A few starts at a time: a thousand chains start in seconds without flooding the server.
@@ -29,7 +37,12 @@ export async function startFleet(
     const started = await Promise.all(
       batch.map(async (c) => {
         const prompts = Array.from({ length: spec.segments }, (_, s) => fleetPrompt(spec.prefix, c, s + 1));
-        const input = parseLongVideoInput({ prompts, aspectRatio: '16:9', options: spec.options ?? {} });
+        const input = parseLongVideoInput({
+          prompts,
+          aspectRatio: '16:9',
+          options: spec.options ?? {},
+          ...(spec.provider ? { provider: spec.provider } : {}),
+        });
         return { workflowId: await startChain(client, input, `${spec.prefix}-${c}`), prompts };
       }),
     );
@@ -102,13 +115,33 @@ export async function settleFleet(
     }
     if (settled.size < chains.length) await sleep(options.intervalMs ?? 500);
   }
-  return chains.map(
-    (c) =>
-      settled.get(c.workflowId) ?? {
-        ...c,
-        state: 'stuck',
-        progress: last.get(c.workflowId),
-        reason: `still ${last.get(c.workflowId)?.state ?? 'unknown'} at the deadline`,
-      },
+  return Promise.all(
+    chains.map(
+      async (c) =>
+        settled.get(c.workflowId) ?? {
+          ...c,
+          state: 'stuck' as const,
+          progress: last.get(c.workflowId),
+          reason: `still ${last.get(c.workflowId)?.state ?? 'unknown'} at the deadline${await waitingOn(client, c.workflowId)}`,
+        },
+    ),
   );
+}
+
+/** What a chain still running waits on: its segments' states and its pending activities, for the report. */
+async function waitingOn(client: Client, workflowId: string): Promise<string> {
+  try {
+    const [description, progress] = await Promise.all([
+      client.workflow.getHandle(workflowId).describe(),
+      chainProgress(client, workflowId).catch(() => undefined),
+    ]);
+    const segments = progress?.segments.map((s) => `${s.index}:${s.state}`).join(' ') ?? '?';
+    const activities = (description.raw.pendingActivities ?? []).map((a) => {
+      const failure = a.lastFailure?.message ? `, last failure: ${a.lastFailure.message.slice(0, 120)}` : '';
+      return `${a.activityType?.name} attempt ${a.attempt} (${a.state})${failure}`;
+    });
+    return ` (segments ${segments}; waiting on ${activities.join('; ') || 'no activity'})`;
+  } catch (err) {
+    return ` (not described: ${(err as Error).message})`;
+  }
 }

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { SimulatorAdmin } from '../../src/simulator/admin-client';
+import type { LedgerEntry } from '../../src/simulator/ledger';
 import { folderName } from '../../src/media/storage';
 import type { Settled } from './fleet-chains';
 
@@ -16,24 +17,67 @@ export interface Verdict {
   duplicates: string[];
   lostSegments: number;
   lost: string[];
+  /**
+   * Official API: clips of completed chains that did not start from the previous segment's last frame (the
+   * simulator's continuity check, in its `full` media only).
+   */
+  discontinuities: string[];
 }
 
-export async function judge(admin: SimulatorAdmin, chains: Settled[], outputDir: string): Promise<Verdict> {
+/** A task's end that allows paying for its segment again: the reseller's `fail`, the official `FAILED`. */
+export const FAILED_STATES = new Set(['fail', 'FAILED']);
+
+export async function judge(
+  admin: SimulatorAdmin,
+  chains: Settled[],
+  outputDir: string,
+  /** Check the official API's continuity (the simulator in `full` media tells which clip an image ends). */
+  { continuity = false } = {},
+): Promise<Verdict> {
   const [ledger, tasks] = await Promise.all([admin.ledger(), admin.tasks()]);
-  const failed = new Set(tasks.filter((t) => t.state === 'fail').map((t) => t.taskId));
-  // Paid tasks per segment (the prompt names chain and segment) that did not end in `fail`.
+  const failed = new Set(tasks.filter((t) => FAILED_STATES.has(t.state)).map((t) => t.taskId));
+  // Paid tasks per segment (the prompt names chain and segment) and endpoint that did not fail: on the
+  // official API, segment 1's first frame (text_to_image) is paid besides its clip.
   const paid = new Map<string, number>();
   for (const entry of ledger) {
-    if (!failed.has(entry.taskId)) paid.set(entry.prompt, (paid.get(entry.prompt) ?? 0) + 1);
+    const key = `${entry.endpoint}: ${entry.prompt}`;
+    if (!failed.has(entry.taskId)) paid.set(key, (paid.get(key) ?? 0) + 1);
   }
-  const duplicates = [...paid].filter(([, n]) => n > 1).map(([prompt, n]) => `${prompt.slice(0, 40)} × ${n}`);
+  const duplicates = [...paid].filter(([, n]) => n > 1).map(([key, n]) => `${key.slice(0, 60)} × ${n}`);
   const duplicateCharges = [...paid.values()].reduce((sum, n) => sum + Math.max(0, n - 1), 0);
 
   const lost: string[] = [];
-  for (const chain of chains.filter((c) => c.state === 'completed')) {
+  const completed = chains.filter((c) => c.state === 'completed');
+  for (const chain of completed) {
     lost.push(...missingSegments(outputDir, chain).map((s) => `${chain.workflowId} segment ${s}`));
   }
-  return { charges: ledger.length, duplicateCharges, duplicates, lostSegments: lost.length, lost };
+  return {
+    charges: ledger.length,
+    duplicateCharges,
+    duplicates,
+    lostSegments: lost.length,
+    lost,
+    discontinuities: continuity ? completed.flatMap((chain) => discontinuities(ledger, chain)) : [],
+  };
+}
+
+/**
+ * The clips of a completed official-API chain whose first frame was not the previous segment's last frame,
+ * by the ledger's `startedFrom` (the simulator's fingerprint match of the image it received).
+ */
+export function discontinuities(ledger: LedgerEntry[], chain: Settled): string[] {
+  const segments = chain.progress?.segments ?? [];
+  const byTask = new Map(ledger.map((e) => [e.taskId, e]));
+  return segments.flatMap((s, i) => {
+    const entry = s.taskId ? byTask.get(s.taskId) : undefined;
+    if (entry?.endpoint !== 'image_to_video' || i === 0) return [];
+    const previous = segments[i - 1]!.taskId;
+    return entry.startedFrom === previous
+      ? []
+      : [
+          `${chain.workflowId} segment ${s.index} started from ${entry.startedFrom ?? 'no clip'}, not ${previous}`,
+        ];
+  });
 }
 
 /** Segment numbers a completed chain's manifest lacks, or whose archived file is missing or empty. */

@@ -53,8 +53,19 @@ const ERROR_BY_STATUS: Record<number, ErrorClass> = {
   429: RateLimitedError,
 };
 
-/** The class for an HTTP status: any 5xx is a server error; other statuses we do not name stay unknown. */
-export function runwayMlErrorClass(status: number): ErrorClass {
+/**
+ * The API refuses a create the account cannot pay for with a 400, not a 402: `{"error": "You do not have
+ * enough credits to run this task."}` (seen live; docs/provider-runwayml.md). Told apart by its message,
+ * so that the chain pauses for credits instead of taking it as a bad input.
+ */
+const NOT_ENOUGH_CREDITS = /\b(not|n't) have enough credits\b|\binsufficient (credits|funds|balance)\b/i;
+
+/**
+ * The class for an HTTP status (and its message, for the 400 that means no credits): any 5xx is a server
+ * error; other statuses we do not name stay unknown.
+ */
+export function runwayMlErrorClass(status: number, message = ''): ErrorClass {
+  if (status === 400 && NOT_ENOUGH_CREDITS.test(message)) return InsufficientCreditsError;
   return ERROR_BY_STATUS[status] ?? (status >= 500 && status < 600 ? ServerError : UnknownCodeError);
 }
 
@@ -129,8 +140,8 @@ export class RunwayMlClient {
     }
     if (raw.status >= 200 && raw.status < 300) return raw.text;
 
-    const ErrorClass = runwayMlErrorClass(raw.status);
     const reason = errorMessageOf(parseJson(raw.text)) ?? preview(raw.text);
+    const ErrorClass = runwayMlErrorClass(raw.status, reason);
     throw new ErrorClass(this.scrub(`${endpoint}: HTTP ${raw.status} ${reason}`), {
       endpoint,
       code: raw.status,

@@ -266,7 +266,7 @@ describe('the workflow input check agrees with zod', () => {
       fc.property(fc.oneof(text, anything), (p) => {
         const parsed = Prompt.safeParse(p);
         expect(promptProblem(p)).toEqual(parsed.success ? undefined : parsed.error.issues[0]?.message);
-        if (parsed.success) expect(() => checkPrompts([p])).not.toThrow();
+        if (parsed.success) expect(() => checkPrompts([p], 'kie-runway')).not.toThrow();
       }),
       { seed: 1207, numRuns: 500 },
     );

@@ -88,6 +88,23 @@ test('a retried attempt resumes the recorded image task: the image is never paid
   expect(await ledger('image_to_video')).toHaveLength(1);
 });
 
+test('a cancel once the image is made sends no video and names the image (paid for)', async () => {
+  const env = new MockActivityEnvironment({ attempt: 1 }, { logger: new DefaultLogger('ERROR') });
+  // Cancelled as soon as the image's task id is recorded: the chain is told which image it pays for.
+  env.on('heartbeat', (d: { image?: { phase: string } }) => {
+    if (d.image?.phase === 'created') env.cancel();
+  });
+  const err = await env.run(activities().submitImageToVideo, fromText).catch((e: unknown) => e);
+  const [image] = await ledger('text_to_image');
+  expect(err).toBeInstanceOf(ApplicationFailure);
+  expect(err).toMatchObject({
+    type: FailureTypes.FirstFrameWithoutVideo,
+    nonRetryable: true,
+    details: [{ imageTaskId: image!.taskId }],
+  });
+  expect(await ledger('image_to_video')).toEqual([]);
+});
+
 test('a retry that finds the image or the video "sending", or nothing, sends nothing: an ambiguous create', async () => {
   for (const recorded of [
     { image: { phase: 'sending' } },

@@ -46,6 +46,22 @@ describe('runwayml mode: requests', () => {
     expect(await t.admin.ledger()).toEqual([]);
   });
 
+  test('duration: whole seconds 2 to 10, charged per second; anything else is a 400 that charges nothing', async () => {
+    for (const duration of [1, 11, 4.5, '5', null]) {
+      const refused = await t.call('POST', '/v1/image_to_video', clip(SOLID_RED, { duration }));
+      expect([duration, refused.status]).toEqual([duration, 400]);
+      expect(refused.body).toEqual({ error: expect.stringMatching(/duration/) });
+    }
+    expect(await t.admin.ledger()).toEqual([]);
+    for (const duration of [2, 7, 10]) await created(t, clip(SOLID_RED, { duration }));
+    const ledger = await t.admin.ledger();
+    expect(ledger.map((e) => [e.duration, e.cost])).toEqual([
+      [2, 10],
+      [7, 35],
+      [10, 50],
+    ]);
+  });
+
   test('creates are charged per second of video and per image, on the shared ledger', async () => {
     const before = (await t.call('GET', '/v1/organization')).body.creditBalance as number;
     const five = await created(t, clip(SOLID_RED));

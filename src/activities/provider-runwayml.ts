@@ -2,7 +2,8 @@
  * The official Runway API's activities: a segment is one image_to_video whose `promptImage` is
  *   - segment 1: the chain's `imageUrl`, else a first frame made by text_to_image (paid, so it follows the
  *     never-pay-twice protocol too, and the activity waits for it, recording its task id in the heartbeat:
- *     a retried attempt resumes that task and never pays for the image twice);
+ *     a retried attempt resumes that task and never pays for the image twice; a cancel of the chain once
+ *     the image is made ends the activity with `FirstFrameWithoutVideo`, so that the chain counts it);
  *   - later segments: the exact last frame of the previous segment's archived file, as a data URI.
  * Reads map the task's status into the chain's `TaskOutcome`; a cancel DELETEs the task. Creates are never
  * retried blindly (create-once.ts); reads may be.
@@ -91,10 +92,18 @@ export function createRunwayMlActivities(deps: ProviderDeps) {
           ambiguous: (reason) => ambiguousCreate(`the first frame's text_to_image: ${reason}`, true),
           flushMs: deps.heartbeatFlushMs,
         });
-        promptImage = await firstFrameImage(api, imageTaskId, firstFrame.pollIntervalMs, () => beat({}));
-        // The video's `sending` must leave at once (unthrottled): nothing recorded after the image then
-        // proves that no video create was sent.
-        await sleep(deps.heartbeatFlushMs);
+        // The image is paid for from here on: a cancel of the chain stops the wait and sends no video, but
+        // says which image was made, so that the chain counts it (its spend stays the provider's ledger).
+        const cancelled = () => ctx.cancellationDetails?.cancelRequested === true;
+        try {
+          promptImage = await firstFrameImage(api, imageTaskId, firstFrame.pollIntervalMs, () => beat({}));
+          // The video's `sending` must leave at once (unthrottled): nothing recorded after the image then
+          // proves that no video create was sent.
+          await sleep(deps.heartbeatFlushMs);
+        } catch (err) {
+          throw cancelled() ? firstFrameWithoutVideo(imageTaskId) : err;
+        }
+        if (cancelled()) throw firstFrameWithoutVideo(imageTaskId);
       } else if ('imageTaskId' in firstFrame) {
         // Recorded as this attempt's image, so that a retried attempt knows it got no further than here.
         const image: CreateRecord = { phase: 'created', taskId: firstFrame.imageTaskId };
@@ -244,6 +253,15 @@ function unreadable(message: string): ApplicationFailure {
     message,
     nonRetryable: true,
     details: [{ attempt: Context.current().info.attempt }],
+  });
+}
+
+function firstFrameWithoutVideo(imageTaskId: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FailureTypes.FirstFrameWithoutVideo,
+    message: `the chain was cancelled after its first frame was made: image task ${imageTaskId} is paid for, no video was sent`,
+    nonRetryable: true,
+    details: [{ imageTaskId }],
   });
 }
 

@@ -8,6 +8,11 @@ export const FailureTypes = {
   UnreadableAnswer: 'UnreadableAnswer',
   /** The official API's first frame (text_to_image) ended without an image. */
   FirstFrameFailed: 'FirstFrameFailed',
+  /**
+   * The chain was cancelled once the official API's first frame (text_to_image) was made: the image is
+   * paid for, no video was sent. Its details name the image's task.
+   */
+  FirstFrameWithoutVideo: 'FirstFrameWithoutVideo',
   /** The worker has no key for the chain's provider. */
   ProviderNotConfigured: 'ProviderNotConfigured',
 } as const;

@@ -93,6 +93,15 @@ export function runwayMlFirstFrameCredits(): number {
   return RUNWAYML_IMAGE_CREDITS[RUNWAYML_CHAIN_IMAGE_MODEL]['720p'];
 }
 
+/**
+ * Why `prompt` is too long for `provider`, if it is (beyond the chain's own limit, which every provider
+ * shares): a chain's input and an operator's redo or append prompts are held to the same rule.
+ */
+export function providerPromptProblem(provider: ProviderName, prompt: string): string | undefined {
+  if (provider !== 'runwayml' || prompt.length <= RUNWAYML_MAX_PROMPT_TEXT) return undefined;
+  return `provider runwayml takes prompts of at most ${RUNWAYML_MAX_PROMPT_TEXT} characters (this one has ${prompt.length})`;
+}
+
 /** What a chain's input must hold for its provider; each problem with the field it is about. */
 export function providerInputProblems(v: {
   provider?: ProviderName;
@@ -104,11 +113,12 @@ export function providerInputProblems(v: {
 }): Array<{ path: string[]; message: string }> {
   if (v.provider !== 'runwayml') return [];
   const problems: Array<{ path: string[]; message: string }> = [];
-  const long = (v.prompts ?? []).findIndex((p) => p.length > RUNWAYML_MAX_PROMPT_TEXT);
+  const prompts = v.prompts ?? [];
+  const long = prompts.findIndex((p) => providerPromptProblem('runwayml', p) !== undefined);
   if (long >= 0) {
     problems.push({
       path: ['prompts', String(long)],
-      message: `provider runwayml takes prompts of at most ${RUNWAYML_MAX_PROMPT_TEXT} characters`,
+      message: providerPromptProblem('runwayml', prompts[long]!)!,
     });
   }
   if (v.options?.deliver === false) {

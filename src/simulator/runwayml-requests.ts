@@ -65,7 +65,13 @@ export const ImageToVideoRequest = z
     ]),
     promptText: PromptText.optional(),
     ratio: z.string(),
-    duration: z.union([z.literal(5), z.literal(10)]).default(10),
+    // Whole seconds, 2 to 10 (docs/provider-runwayml.md: the range the API documents for its video models).
+    duration: z
+      .number('must be a whole number of seconds from 2 to 10')
+      .int('must be a whole number of seconds from 2 to 10')
+      .min(2, 'must be a whole number of seconds from 2 to 10')
+      .max(10, 'must be a whole number of seconds from 2 to 10')
+      .default(10),
     seed: Seed.optional(),
     contentModeration: ContentModeration.optional(),
   })

@@ -6,6 +6,7 @@
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import type { ChainCarry, LongVideoInput, ResolvedInput } from '../chain/input';
 import { MAX_SEGMENTS, checkLongVideoInput, promptProblem } from '../chain/input-check';
+import { type ProviderName, providerPromptProblem } from '../chain/providers';
 
 export function validate(rawInput: unknown): ResolvedInput {
   try {
@@ -24,18 +25,19 @@ export function reject(message: string): never {
   throw new Error(message);
 }
 
-export function checkPrompts(prompts: unknown): void {
+/** An operator's prompts, held to the chain's rules and to its provider's (the official API's are shorter). */
+export function checkPrompts(prompts: unknown, provider: ProviderName): void {
   if (!Array.isArray(prompts) || prompts.length === 0) reject('give at least one prompt');
   if (prompts.length > 1000) reject('at most 1000 prompts at once');
   for (const p of prompts) {
-    const problem = promptProblem(p);
+    const problem = promptProblem(p) ?? providerPromptProblem(provider, p as string);
     if (problem) reject(problem);
   }
 }
 
 /** An append's prompts, and room for them: the chain never grows past what a next run can carry. */
-export function checkAppend(segments: number, prompts: unknown): void {
-  checkPrompts(prompts);
+export function checkAppend(segments: number, prompts: unknown, provider: ProviderName): void {
+  checkPrompts(prompts, provider);
   const adding = (prompts as unknown[]).length;
   if (segments + adding > MAX_SEGMENTS) {
     reject(

@@ -187,9 +187,9 @@ export class Chain {
   }
 
   /** The segment's task is kept (paid for) but cannot be followed for now: a resume awaits it again. */
-  stalled(segment: SegmentState, error: string): void {
+  stalled(segment: SegmentState, error: string, kind = 'unreadable'): void {
     segment.lastError = error;
-    this.recordAttempt(segment, { taskId: segment.taskId, kind: 'unreadable', reason: error });
+    this.recordAttempt(segment, { taskId: segment.taskId, kind, reason: error });
     this.publish();
   }
 

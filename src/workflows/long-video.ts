@@ -61,7 +61,7 @@ export async function longVideo(input: LongVideoInput): Promise<ChainProgress> {
         if (segment.state === 'succeeded') await reviewGate(run, segment);
       } catch (err) {
         if (!(err instanceof PauseChain)) throw err;
-        if (err.keepTask) chain.stalled(segment, err.reason);
+        if (err.keepTask) chain.stalled(segment, err.reason, err.stalledKind);
         else if (segment.state !== 'failed') chain.notSubmitted(segment, err.reason);
         chain.pause(err.reason, err.by);
       }

@@ -4,6 +4,7 @@
  * first: a refused one changes nothing and leaves nothing in the history.
  */
 import { ApplicationFailure, condition, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { providerOf } from '../chain/providers';
 import { type ChainRun, costOf } from './chain-run';
 import { checkAppend, checkPrompts, reject } from './chain-inputs';
 import {
@@ -96,7 +97,7 @@ export function handleMessages(run: ChainRun): void {
         if (!Number.isInteger(from) || from < 1 || from > chain.segments.length) {
           reject(`--from must be a segment number between 1 and ${chain.segments.length}`);
         }
-        if (prompt !== undefined) checkPrompts([prompt]);
+        if (prompt !== undefined) checkPrompts([prompt], providerOf(run.input));
         const held = lostCreateAtOrAfter(run, from);
         if (held) reject(held);
       },
@@ -130,7 +131,7 @@ export function handleMessages(run: ChainRun): void {
       chain.append(prompts);
       return chain.progress();
     },
-    { validator: ({ prompts }) => checkAppend(chain.segments.length, prompts) },
+    { validator: ({ prompts }) => checkAppend(chain.segments.length, prompts, providerOf(run.input)) },
   );
 }
 

@@ -45,3 +45,8 @@ export const REVIEW_GATE = 'review-gate';
  * through a `chainNotification` child workflow that outlives the chain and retries for up to an hour.
  */
 export const NOTIFY = 'notify';
+/**
+ * A worker without the chain's provider's key (`ProviderNotConfigured`) pauses the chain, naming the
+ * setting, for a resume once the key is set; before, the chain failed.
+ */
+export const PAUSE_WHEN_NOT_CONFIGURED = 'pause-when-provider-not-configured';

@@ -17,7 +17,7 @@ import type { TaskOutcome } from '../chain/task-outcome';
 import { type ChainRun, costOf } from './chain-run';
 import { providerOf } from '../chain/providers';
 import { applicationFailure } from './chain-inputs';
-import { PauseChain } from './pause-chain';
+import { PauseChain, notConfiguredPause } from './pause-chain';
 import { CALLBACK_HINTS, CANCEL_KEEPS_ADOPTED_TASK, POLL_BEHIND_CALLBACK } from './patches';
 
 export type FinishedTask = TaskOutcome & { by: 'callback' | 'poll' };
@@ -32,12 +32,13 @@ export type FinishedTask = TaskOutcome & { by: 'callback' | 'poll' };
  * hints carry the outcome in the signal and replay taking it as it is.)
  */
 export async function awaitOutcome(
-  { chain, input, callbacks, activities }: ChainRun,
+  run: ChainRun,
   segment: SegmentState,
   attempt: number,
   taskId: string,
   expectCallback = false,
 ): Promise<FinishedTask> {
+  const { chain, input, callbacks, activities } = run;
   const key = `${segment.index}:${attempt}`;
   const callbackArrived = () => callbacks.get(key)?.taskId === taskId;
   const byCallback = (): FinishedTask => ({ ...callbacks.get(key)!, by: 'callback' });
@@ -79,6 +80,8 @@ export async function awaitOutcome(
       // An answer we cannot read: look again a few times (a passing glitch), then pause for a person
       // (an upgrade, say) rather than poll for ever; the task stays the segment's, paid once.
       const failure = applicationFailure(err);
+      const unconfigured = notConfiguredPause(run, segment, failure, true);
+      if (unconfigured) throw unconfigured;
       if (failure?.type !== FailureTypes.UnreadableAnswer) throw err;
       // Answers in a row: a poll that read other answers first (its attempt > 1) starts the count again.
       const [{ attempt = 1 } = {}] = (failure.details ?? []) as Array<{ attempt?: number }>;

@@ -17,7 +17,7 @@ import type { SegmentState } from '../chain/progress';
 import { type ChainRun, costOf } from './chain-run';
 import { applicationFailure, extendRequest, generateRequest } from './chain-inputs';
 import type { LegacyTaskFinishedSignal } from './messages';
-import { GUARD, PauseChain } from './pause-chain';
+import { GUARD, PauseChain, notConfiguredPause } from './pause-chain';
 import { CALLBACK_HINTS, CANCEL_LETS_CREATES_FINISH } from './patches';
 import { type FinishedTask, isSegmentsTask } from './segment-await';
 import { providerOf, runwayMlFirstFrameCredits } from '../chain/providers';
@@ -69,7 +69,11 @@ export async function submit(run: ChainRun, segment: SegmentState, attempt: numb
           ]);
   } catch (err) {
     const failure = applicationFailure(err);
+    // Cancelled once segment 1's first frame was made: that image is paid for (no video was sent).
+    if (failure?.type === FailureTypes.FirstFrameWithoutVideo) chain.charged(runwayMlFirstFrameCredits());
     if (awaited && CancellationScope.current().consideredCancelled) throw cancelledCreate(run, segment, err);
+    const unconfigured = notConfiguredPause(run, segment, failure);
+    if (unconfigured) throw unconfigured;
     if (failure?.type === FailureTypes.InsufficientCredits) {
       throw new PauseChain(`out of credits: ${failure.message}`, 'provider (402)');
     }
@@ -209,13 +213,20 @@ async function confirmHintedTask(
 
 /**
  * The chain is being cancelled and `segment`'s create ended without a task. A create cancelled before it
- * ran, or refused, made nothing: the segment is pending again. Any other end (an ambiguous answer, a
- * time-out) leaves it `submitting`, which the chain's next run treats as an ambiguous create.
+ * ran, or refused, made nothing (or only a first frame, which the caller counted): the segment is pending
+ * again. Any other end (an ambiguous answer, a time-out) leaves it `submitting`, which the chain's next run
+ * treats as an ambiguous create.
  */
 function cancelledCreate({ chain }: ChainRun, segment: SegmentState, err: unknown): CancelledFailure {
   const failure = applicationFailure(err);
   const madeNothing = isCancellation(err) || (failure && failure.type !== FailureTypes.AmbiguousCreate);
-  if (madeNothing) chain.notSubmitted(segment, 'the chain was cancelled before this create made a task');
+  if (madeNothing) {
+    const firstFrameOnly = failure?.type === FailureTypes.FirstFrameWithoutVideo;
+    chain.notSubmitted(
+      segment,
+      firstFrameOnly ? failure.message : 'the chain was cancelled before this create made a task',
+    );
+  }
   return err instanceof CancelledFailure
     ? err
     : new CancelledFailure('cancelled while a create was in flight');

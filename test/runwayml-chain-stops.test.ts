@@ -32,13 +32,12 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** A worker with the official API's key and URL (and not the reseller's). */
-const runwaymlEnv = () => {
-  const { RUNWAY_API_KEY: _reseller, ...env } = stack.workerEnv({
-    RUNWAYML_BASE_URL: stack.sim.sim.url,
-    RUNWAYML_API_SECRET: API_KEY,
-  });
-  return env;
+/** A worker with the official API's key and URL (the stack gives it the key of the API its simulator speaks). */
+const runwaymlEnv = () => stack.workerEnv();
+/** A worker with the reseller's key only. */
+const resellerOnlyEnv = () => {
+  const { RUNWAYML_API_SECRET: _official, RUNWAYML_BASE_URL: _url, ...env } = stack.workerEnv();
+  return { ...env, RUNWAY_API_KEY: API_KEY, RUNWAY_BASE_URL: stack.sim.sim.url };
 };
 const ledgerOf = async (endpoint?: LedgerEntry['endpoint']) =>
   (await stack.sim.admin.ledger()).filter((e) => !endpoint || e.endpoint === endpoint);
@@ -100,7 +99,7 @@ test("a chain cancelled while its first frame is made counts that image: its spe
 test('a worker without RUNWAYML_API_SECRET pauses the chain, naming it; with the key, a resume completes it', async () => {
   await stack.sim.admin.reset();
   await worker?.kill('SIGTERM');
-  worker = await stack.startWorker(stack.workerEnv()); // the reseller's key only
+  worker = await stack.startWorker(resellerOnlyEnv());
   const id = 'runwayml-no-key';
   const started = await stack.cli([
     'start',

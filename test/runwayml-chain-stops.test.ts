@@ -87,7 +87,9 @@ test("a chain cancelled while its first frame is made counts that image: its spe
     expect(cancelled.creditsSpent).toBe(image!.cost);
     expect(cancelled.segments[0]).toMatchObject({
       state: 'pending',
-      lastError: expect.stringContaining(`image task ${image!.taskId} is paid for, no video was sent`),
+      lastError: expect.stringContaining(`image task ${image!.taskId} is paid for`),
+      // Kept: a resume of this run's segment starts from it instead of paying for another.
+      firstFrameTaskId: image!.taskId,
     });
     await replays(id);
   } finally {

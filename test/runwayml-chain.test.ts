@@ -184,3 +184,40 @@ test("a worker killed during the first frame's create pays nothing twice: paused
     await handle.cancel().catch(() => undefined);
   }
 });
+
+test('a clip whose task failed is made again from the same first frame: the image is paid once', async () => {
+  await stack.sim.admin.reset();
+  await stack.sim.admin.clock({ timeScale: 1 }); // the image takes seconds: time to arm the fault meanwhile
+  const input = parseLongVideoInput({
+    prompts: ['a paper boat'],
+    aspectRatio: '16:9',
+    provider: 'runwayml',
+    options: { pollIntervalMs: 200 },
+  });
+  const handle = await stack.client.workflow.start('longVideo', chainStartOptions(input, 'runwayml-retry'));
+  try {
+    await eventually(async () => ((await ledgerOf('text_to_image')).length ? true : undefined), 30_000);
+    // The image's outcome was drawn when it was made: only the clips fail (a transient failure).
+    await stack.sim.admin.setFaults({ taskFailProbability: 1, failureCodes: ['INTERNAL.BAD_OUTPUT.CODE01'] });
+    await stack.sim.admin.clock({ timeScale: 0.01 });
+    await eventually(async () => ((await ledgerOf('image_to_video')).length ? true : undefined), 30_000);
+    await stack.sim.admin.setFaults({ taskFailProbability: 0 });
+    const done = await handle.result();
+    expect(done.state).toBe('completed');
+    const [image] = await ledgerOf('text_to_image');
+    expect(await ledgerOf('text_to_image')).toHaveLength(1);
+    expect(done.segments[0]!.firstFrameTaskId).toBe(image!.taskId);
+    const videos = await ledgerOf('image_to_video');
+    const states = new Map((await stack.sim.admin.tasks()).map((t) => [t.taskId, t.state]));
+    expect(videos.length).toBeGreaterThanOrEqual(2);
+    expect(videos.map((v) => states.get(v.taskId))).toEqual([
+      ...videos.slice(1).map(() => 'FAILED'),
+      'SUCCEEDED',
+    ]);
+    expect(done.creditsSpent).toBe((await stack.sim.admin.ledger()).reduce((sum, e) => sum + e.cost, 0));
+  } finally {
+    await handle.cancel().catch(() => undefined);
+    await stack.sim.admin.setFaults({ taskFailProbability: 0 });
+    await stack.sim.admin.clock({ timeScale: 0.01 });
+  }
+});

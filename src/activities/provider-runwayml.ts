@@ -129,6 +129,30 @@ export function createRunwayMlActivities(deps: ProviderDeps) {
       return { taskId, callbacks: false };
     },
 
+    /**
+     * Create segment 1's first frame (text_to_image) and answer its task id at once: the chain counts the
+     * image the moment it is paid, and its clip's create (`submitImageToVideo` with `imageTaskId`) waits for
+     * it. The same never-pay-twice protocol as every create.
+     */
+    async submitTextToImage(input: {
+      workflowId: string;
+      segment: number;
+      attempt: number;
+      request: TextToImageRequest;
+    }): Promise<SubmitResult> {
+      const api = client();
+      const ctx = Context.current();
+      const taskId = await createOnce(ctx, {
+        recorded: ctx.info.heartbeatDetails as CreateRecord | undefined,
+        freshStart: ctx.info.attempt === 1,
+        record: (r) => ctx.heartbeat(r),
+        send: (signal) => api.textToImage(input.request, { signal }),
+        ambiguous: (reason) => ambiguousCreate(`the first frame's text_to_image: ${reason}`, true),
+        flushMs: deps.heartbeatFlushMs,
+      });
+      return { taskId, callbacks: false };
+    },
+
     /** Cancel a task in flight at the provider (best effort: one already gone is fine). */
     async cancelProviderTask(input: {
       taskId: string;

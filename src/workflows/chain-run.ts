@@ -114,7 +114,8 @@ export function costOf({ chain, input }: ChainRun, segment: SegmentState): numbe
     first: provider === 'runwayml' ? segment.index === 1 : !chain.previousTaskId(segment),
     duration: input.duration,
     quality: input.quality,
-    hasImage: Boolean(input.imageUrl),
+    // No first frame to make: the user's image, or one made (or adopted) and counted already.
+    hasImage: Boolean(input.imageUrl) || Boolean(segment.firstFrameTaskId),
     prices: input.options.prices,
   });
 }

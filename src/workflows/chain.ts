@@ -101,10 +101,11 @@ export class Chain {
     this.publish();
   }
 
-  /** Official API: an operator says this (already paid) image task is the segment's first frame. */
-  adoptFirstFrame(segment: SegmentState, taskId: string): void {
+  /** Official API: the segment's first frame is this image task, paid `credits` (counted now, once). */
+  firstFrameMade(segment: SegmentState, taskId: string, credits: number): void {
     segment.firstFrameTaskId = taskId;
     delete segment.firstFrameLost;
+    this.charged(credits);
     this.publish();
   }
 

@@ -4,7 +4,7 @@
  * first: a refused one changes nothing and leaves nothing in the history.
  */
 import { ApplicationFailure, condition, patched, setHandler, workflowInfo } from '@temporalio/workflow';
-import { providerOf } from '../chain/providers';
+import { providerOf, runwayMlFirstFrameCredits } from '../chain/providers';
 import { type ChainRun, costOf } from './chain-run';
 import { checkAppend, checkPrompts, reject } from './chain-inputs';
 import {
@@ -43,8 +43,8 @@ export function handleMessages(run: ChainRun): void {
       if (maxCredits !== undefined) chain.maxCredits = maxCredits;
       const segment = chain.next();
       if (adoptTaskId && segment?.firstFrameLost) {
-        // The image's cost counts with its clip's, when that create answers.
-        chain.adoptFirstFrame(segment, adoptTaskId);
+        // An operator says this (already paid) image task is the segment's first frame.
+        chain.firstFrameMade(segment, adoptTaskId, runwayMlFirstFrameCredits());
       } else if (adoptTaskId) {
         chain.adopt(segment!, adoptTaskId);
         chain.charged(costOf(run, segment!));

@@ -50,3 +50,9 @@ export const NOTIFY = 'notify';
  * setting, for a resume once the key is set; before, the chain failed.
  */
 export const PAUSE_WHEN_NOT_CONFIGURED = 'pause-when-provider-not-configured';
+/**
+ * Official API: segment 1's first frame is its own create (`submitTextToImage`), counted the moment it is
+ * paid and kept on the segment, so that a retried clip (a failed task, a lost answer) starts from the same
+ * image instead of paying for another; before, the clip's activity made the image inside.
+ */
+export const FIRST_FRAME_OWN_CREATE = 'first-frame-own-create';

@@ -18,10 +18,10 @@ import { type ChainRun, costOf } from './chain-run';
 import { applicationFailure, extendRequest, generateRequest } from './chain-inputs';
 import type { LegacyTaskFinishedSignal } from './messages';
 import { GUARD, PauseChain, notConfiguredPause } from './pause-chain';
-import { CALLBACK_HINTS, CANCEL_LETS_CREATES_FINISH } from './patches';
+import { CALLBACK_HINTS, CANCEL_LETS_CREATES_FINISH, FIRST_FRAME_OWN_CREATE } from './patches';
 import { type FinishedTask, isSegmentsTask } from './segment-await';
 import { providerOf, runwayMlFirstFrameCredits } from '../chain/providers';
-import { firstFrameFor, imageToVideoRequest } from './segment-runwayml';
+import { firstFrameFor, imageToVideoRequest, makeFirstFrame } from './segment-runwayml';
 
 /** A create's task, the attempt it belongs to, and whether its callback is expected. */
 export interface CreatedTask {
@@ -56,9 +56,13 @@ export async function submit(run: ChainRun, segment: SegmentState, attempt: numb
     : activities.abandonedCreates;
   let result: SubmitResult;
   try {
-    result = firstFrame
+    const frame =
+      firstFrame && 'textToImage' in firstFrame && patched(FIRST_FRAME_OWN_CREATE)
+        ? await makeFirstFrame(run, segment, target, firstFrame)
+        : firstFrame;
+    result = frame
       ? await activities.imageCreates.submitImageToVideo.executeWithOptions({ summary: label }, [
-          { ...target, request: imageToVideoRequest(run, segment.prompt), firstFrame },
+          { ...target, request: imageToVideoRequest(run, segment.prompt), firstFrame: frame },
         ])
       : previousTaskId
         ? await submitExtension.executeWithOptions({ summary: label }, [
@@ -78,8 +82,9 @@ export async function submit(run: ChainRun, segment: SegmentState, attempt: numb
       throw new PauseChain(`out of credits: ${failure.message}`, 'provider (402)');
     }
     if (failure?.type === FailureTypes.FirstFrameFailed) {
-      chain.charged(runwayMlFirstFrameCredits()); // its image task was made, and paid
-      delete segment.firstFrameTaskId; // an adopted image that failed: the next try makes one
+      // Its image task was made, and paid: counted now unless it was when made (or adopted).
+      if (!segment.firstFrameTaskId) chain.charged(runwayMlFirstFrameCredits());
+      delete segment.firstFrameTaskId; // the next try makes another
       throw new PauseChain(
         `segment ${segment.index}: ${failure.message}. Give it another prompt (redo --from 1 --prompt "…") ` +
           'or start the chain from an image (--image-url)',
@@ -93,7 +98,8 @@ export async function submit(run: ChainRun, segment: SegmentState, attempt: numb
     if (lostFirstFrame) return firstFrameLost(run, segment, attempt, failure.message);
     return awaitAmbiguousCreate(run, segment, attempt, failure.message, usesCallbacks);
   }
-  chain.charged(cost);
+  // What is left to count: a first frame made above was counted when it was paid.
+  chain.charged(costOf(run, segment));
   return { taskId: result.taskId, attempt, callbacks: result.callbacks };
 }
 
@@ -222,9 +228,14 @@ function cancelledCreate({ chain }: ChainRun, segment: SegmentState, err: unknow
   const madeNothing = isCancellation(err) || (failure && failure.type !== FailureTypes.AmbiguousCreate);
   if (madeNothing) {
     const firstFrameOnly = failure?.type === FailureTypes.FirstFrameWithoutVideo;
+    const image = segment.firstFrameTaskId;
     chain.notSubmitted(
       segment,
-      firstFrameOnly ? failure.message : 'the chain was cancelled before this create made a task',
+      firstFrameOnly
+        ? failure.message
+        : image
+          ? `the chain was cancelled before its clip's create: image task ${image} is paid for, kept as its first frame`
+          : 'the chain was cancelled before this create made a task',
     );
   }
   return err instanceof CancelledFailure

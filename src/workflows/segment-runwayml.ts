@@ -14,6 +14,7 @@ import {
   RUNWAYML_CHAIN_VIDEO_MODEL,
   RUNWAYML_RATIOS,
   providerOf,
+  runwayMlFirstFrameCredits,
 } from '../chain/providers';
 import type { ChainRun } from './chain-run';
 import { applicationFailure } from './chain-inputs';
@@ -72,6 +73,25 @@ export async function firstFrameFor(run: ChainRun, segment: SegmentState): Promi
     );
   }
   return { lastFrameOf: previous.archive.video };
+}
+
+/**
+ * Segment 1's first frame as a create of its own: counted the moment it is paid, and kept on the segment,
+ * so that its clip's create, and any later try of it, starts from this image instead of paying again.
+ */
+export async function makeFirstFrame(
+  run: ChainRun,
+  segment: SegmentState,
+  target: { workflowId: string; segment: number; attempt: number },
+  firstFrame: Extract<FirstFrame, { textToImage: unknown }>,
+): Promise<FirstFrame> {
+  const { chain, activities } = run;
+  const { taskId } = await activities.imageCreates.submitTextToImage.executeWithOptions(
+    { summary: `text_to_image ${segment.index}/${chain.segments.length} (first frame)` },
+    [{ ...target, request: firstFrame.textToImage }],
+  );
+  chain.firstFrameMade(segment, taskId, runwayMlFirstFrameCredits());
+  return { imageTaskId: taskId, pollIntervalMs: firstFrame.pollIntervalMs };
 }
 
 /**

@@ -221,3 +221,40 @@ test('a clip whose task failed is made again from the same first frame: the imag
     await stack.sim.admin.clock({ timeScale: 0.01 });
   }
 });
+
+test('a first frame that failed for a transient reason is made again, within the failure budget', async () => {
+  await stack.sim.admin.reset();
+  await stack.sim.admin.setFaults({ taskFailProbability: 1, failureCodes: ['INTERNAL.BAD_OUTPUT.CODE01'] });
+  const input = parseLongVideoInput({
+    prompts: ['a glass of water'],
+    aspectRatio: '1:1',
+    provider: 'runwayml',
+    options: { pollIntervalMs: 200 },
+  });
+  const handle = await stack.client.workflow.start(
+    'longVideo',
+    chainStartOptions(input, 'runwayml-image-retry'),
+  );
+  try {
+    await eventually(async () => ((await ledgerOf('text_to_image')).length ? true : undefined), 30_000);
+    await stack.sim.admin.setFaults({ taskFailProbability: 0 });
+    const done = await handle.result();
+    expect(done.state).toBe('completed');
+    const images = await ledgerOf('text_to_image');
+    const states = new Map((await stack.sim.admin.tasks()).map((t) => [t.taskId, t.state]));
+    expect(images.map((i) => states.get(i.taskId))).toEqual([
+      ...images.slice(1).map(() => 'FAILED'),
+      'SUCCEEDED',
+    ]);
+    expect(done.segments[0]!.firstFrameTaskId).toBe(images.at(-1)!.taskId);
+    expect(done.segments[0]!.pastAttempts?.[0]).toMatchObject({
+      taskId: images[0]!.taskId,
+      kind: 'transient',
+    });
+    expect(await ledgerOf('image_to_video')).toHaveLength(1);
+    expect(done.creditsSpent).toBe((await stack.sim.admin.ledger()).reduce((sum, e) => sum + e.cost, 0));
+  } finally {
+    await handle.cancel().catch(() => undefined);
+    await stack.sim.admin.setFaults({ taskFailProbability: 0 });
+  }
+});

@@ -109,6 +109,14 @@ export class Chain {
     this.publish();
   }
 
+  /** Official API: the segment's first frame failed for a transient reason: another is to be made. */
+  firstFrameFailed(segment: SegmentState, reason: string): void {
+    this.recordAttempt(segment, { taskId: segment.firstFrameTaskId, kind: 'transient', reason });
+    Object.assign(segment, { failures: segment.failures + 1, lastError: reason });
+    delete segment.firstFrameTaskId;
+    this.publish();
+  }
+
   /** An operator says this (already paid) task is the segment's: await it instead of submitting. */
   adopt(segment: SegmentState, taskId: string): void {
     Object.assign(segment, { state: 'generating', taskId, adopted: true });

@@ -83,7 +83,14 @@ export async function submit(run: ChainRun, segment: SegmentState, attempt: numb
     }
     if (failure?.type === FailureTypes.FirstFrameFailed) {
       // Its image task was made, and paid: counted now unless it was when made (or adopted).
-      if (!segment.firstFrameTaskId) chain.charged(runwayMlFirstFrameCredits());
+      const counted = segment.firstFrameTaskId !== undefined;
+      if (!counted) chain.charged(runwayMlFirstFrameCredits());
+      const [{ kind }] = failure.details as [{ kind?: string }];
+      // A transient failure of an image made by its own create: another, within the failure budget.
+      if (counted && kind === 'transient' && segment.failures < input.options.maxTaskFailures) {
+        chain.firstFrameFailed(segment, failure.message);
+        return submit(run, segment, attempt + 1);
+      }
       delete segment.firstFrameTaskId; // the next try makes another
       throw new PauseChain(
         `segment ${segment.index}: ${failure.message}. Give it another prompt (redo --from 1 --prompt "…") ` +

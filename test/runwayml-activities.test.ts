@@ -122,6 +122,41 @@ test('a retry that finds the image or the video "sending", or nothing, sends not
   expect(await t.admin.ledger()).toHaveLength(0);
 });
 
+test("the first frame's own create answers its task at once, recorded; a retry answers it again", async () => {
+  const input = { workflowId: 'wf', segment: 1, attempt: 1, request: fromText.firstFrame.textToImage };
+  const { beats, result } = run(activities().submitTextToImage, [input]);
+  const { taskId } = await result;
+  const [image] = await ledger('text_to_image');
+  expect(image!.taskId).toBe(taskId);
+  expect(beats).toEqual([{ phase: 'sending' }, { phase: 'created', taskId }]);
+  const again = run(activities().submitTextToImage, [input], { phase: 'created', taskId });
+  expect((await again.result).taskId).toBe(taskId);
+  expect(await ledger('text_to_image')).toHaveLength(1);
+  const lost = run(activities().submitTextToImage, [input], { phase: 'sending' });
+  await expect(lost.result).rejects.toMatchObject({
+    type: FailureTypes.AmbiguousCreate,
+    details: [{ callbacks: false, firstFrame: true }],
+  });
+  expect(await ledger('text_to_image')).toHaveLength(1);
+});
+
+test('a clip from a kept first frame waits for that image; one gone at the provider is made again', async () => {
+  const imageTaskId = (await api.textToImage(fromText.firstFrame.textToImage)) as string;
+  const fromImage = { ...fromText, firstFrame: { imageTaskId, pollIntervalMs: 20 } };
+  await run(activities().submitImageToVideo, [fromImage]).result;
+  expect(await ledger('text_to_image')).toHaveLength(1);
+  expect(await ledger('image_to_video')).toHaveLength(1);
+  // Deleted (or expired) at the provider: a transient first-frame failure, nothing sent.
+  await api.cancelTask(imageTaskId);
+  const err = await run(activities().submitImageToVideo, [fromImage]).result.catch((e: unknown) => e);
+  expect(err).toMatchObject({
+    type: FailureTypes.FirstFrameFailed,
+    nonRetryable: true,
+    details: [{ taskId: imageTaskId, kind: 'transient' }],
+  });
+  expect(await ledger('image_to_video')).toHaveLength(1);
+});
+
 test('a later segment starts from the exact last frame of the file it is given', async () => {
   const first = await run(activities().submitImageToVideo, [fromText]).result;
   const done = await finished(t, first.taskId);

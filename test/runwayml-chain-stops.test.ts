@@ -62,7 +62,7 @@ async function replays(id: string): Promise<void> {
   }
 }
 
-test("a chain cancelled while its first frame is made counts that image: its spend is the ledger's", async () => {
+test('a chain cancelled while its first frame is made counts that image, and its resume starts from it', async () => {
   await stack.sim.admin.reset();
   await stack.sim.admin.clock({ timeScale: 1 }); // an image now takes seconds: time to cancel during it
   worker = await stack.startWorker(runwaymlEnv());
@@ -92,6 +92,14 @@ test("a chain cancelled while its first frame is made counts that image: its spe
       firstFrameTaskId: image!.taskId,
     });
     await replays(id);
+
+    // Resumed (a new run), the chain starts from the image it paid for, instead of paying for another.
+    await stack.sim.admin.clock({ timeScale: 0.01 });
+    expect((await stack.cli(['resume', id])).code).toBe(0);
+    const done = await until(id, 'completed', 120_000);
+    expect(await ledgerOf('text_to_image')).toEqual([image]);
+    expect(await ledgerOf('image_to_video')).toHaveLength(2);
+    expect(done.creditsSpent).toBe(await spentOnLedger());
   } finally {
     await handle.cancel().catch(() => undefined);
     await stack.sim.admin.clock({ timeScale: 0.01 });

@@ -217,11 +217,12 @@ async function firstFrameImage(
     try {
       task = await api.getTask(taskId, { signal });
     } catch (err) {
+      if (err instanceof NotFoundError) throw imageGone(taskId, 'the task is gone at the provider');
       // A retried attempt reads the same task again (its id is in the heartbeat): nothing is paid again.
       throw err instanceof RunwayError ? toFailure(err) : err;
     }
     const view = viewRunwayMlTask(task, 'image');
-    if (view.state === 'success') return downloadedImageUri(view.outcome.imageUrl!, signal);
+    if (view.state === 'success') return downloadedImageUri(taskId, view.outcome.imageUrl!, signal);
     if (view.state !== 'waiting') {
       const said =
         view.state === 'fail'
@@ -240,9 +241,25 @@ async function firstFrameImage(
   }
 }
 
+/**
+ * A first frame made earlier that can no longer be had (its output expired, its task deleted): the chain
+ * makes another, within its failure budget, as for a transient failure.
+ */
+function imageGone(taskId: string, why: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FailureTypes.FirstFrameFailed,
+    message: `the first frame (text_to_image task ${taskId}) can no longer be had: ${why}`,
+    nonRetryable: true,
+    details: [{ taskId, kind: 'transient' }],
+  });
+}
+
 /** The API's image output as a data URI (its URLs expire, and may not be ones the API fetches from). */
-async function downloadedImageUri(url: string, signal: AbortSignal): Promise<string> {
+async function downloadedImageUri(taskId: string, url: string, signal: AbortSignal): Promise<string> {
   const res = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(30_000)]) });
+  if (res.status >= 400 && res.status < 500) {
+    throw imageGone(taskId, `its output answered HTTP ${res.status} (expired?)`);
+  }
   if (!res.ok) throw new Error(`downloading the first frame answered HTTP ${res.status}`);
   const bytes = Buffer.from(await res.arrayBuffer());
   if (bytes.length > MAX_IMAGE_BYTES) throw new Error('the first frame is larger than 16 MB');

@@ -127,6 +127,8 @@ function readers() {
     lastError: optional(str()),
     pastAttempts: optional(list(attemptRecord)),
     adopted: optional(bool),
+    firstFrameLost: optional(bool),
+    firstFrameTaskId: optional(str()),
     archive: optional(
       object({
         video: str(),

@@ -160,11 +160,14 @@ export const SCENARIOS: Scenario[] = [
 ];
 
 /**
- * The clip a ledger entry continues: the reseller's extend names its parent; an official image_to_video
- * started from the clip whose last frame it was sent (none for segment 1's made first frame).
+ * Whether a ledger entry continues `parent` (or starts a chain, for ''): the reseller's extend names its
+ * parent; an official image_to_video started from the clip whose last frame it was sent, which the
+ * simulator tells only in its `full` media (`null` otherwise: any parent, as a dashboard without it).
  */
-const parentOf = (e: LedgerEntry) =>
-  e.endpoint === 'image_to_video' ? (e.startedFrom ?? '') : e.parentTaskId;
+const continues = (e: LedgerEntry, parent: string) =>
+  e.endpoint === 'image_to_video'
+    ? e.startedFrom === undefined || e.startedFrom === null || e.startedFrom === parent
+    : e.parentTaskId === parent;
 
 /** The runbook for a chain paused by the never-pay-twice guard, as an operator would follow it. */
 export async function resolveLostCreate(
@@ -191,7 +194,7 @@ export async function resolveLostCreate(
   const wanted = (e: LedgerEntry) =>
     segment.firstFrameLost
       ? e.endpoint === 'text_to_image'
-      : e.endpoint !== 'text_to_image' && parentOf(e) === parent;
+      : e.endpoint !== 'text_to_image' && continues(e, parent);
   const found = ledger
     .filter((e) => wanted(e) && e.prompt === segment.prompt)
     .filter((e) => !failed.has(e.taskId) && !known.has(e.taskId))

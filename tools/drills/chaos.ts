@@ -6,7 +6,7 @@
  *   npm run chaos                 R1–R4 at full size (50 chains × 5 segments each), on both providers
  *   npm run chaos -- --quick      a small variant of every drill (part of `npm test`)
  *   npm run chaos -- --only R3    one drill
- *   npm run chaos -- --provider runwayml   R1–R4 on one provider only (kie-runway or runwayml)
+ *   npm run chaos -- --provider runwayml   every drill on one provider only (kie-runway or runwayml)
  *   npm run chaos -- --only R5 --seed N   replay the operator sequence of seed N (one chain)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -82,21 +82,25 @@ async function main(): Promise<number> {
     const r5 = values.quick ? R5_QUICK : R5_FULL;
     // `--seed N` alone replays the one sequence of seed N; with --chains/--rounds, N is the run's first seed.
     const replay = values.seed !== undefined && values.chains === undefined && values.rounds === undefined;
-    const result = await runOperatorDrill(
-      {
-        chains: replay ? 1 : Number(values.chains ?? r5.chains),
-        rounds: replay ? 1 : Number(values.rounds ?? r5.rounds),
-        steps: Number(values.steps ?? r5.steps),
-        segments: size.segments,
-        seed: Number(values.seed ?? ('seed' in r5 ? r5.seed : Math.floor(Math.random() * 1_000_000))),
-      },
-      Number(values['budget-minutes'] ?? (values.quick ? 3 : 20)) * 60_000,
-      log,
-    );
-    results.push(result);
-    log(
-      `${result.name}: ${result.sequences} sequences, ${result.violations.length} violations in ${result.wallSeconds} s`,
-    );
+    const seed = Number(values.seed ?? ('seed' in r5 ? r5.seed : Math.floor(Math.random() * 1_000_000)));
+    for (const provider of providers) {
+      const result = await runOperatorDrill(
+        {
+          chains: replay ? 1 : Number(values.chains ?? r5.chains),
+          rounds: replay ? 1 : Number(values.rounds ?? r5.rounds),
+          steps: Number(values.steps ?? r5.steps),
+          segments: size.segments,
+          seed,
+        },
+        Number(values['budget-minutes'] ?? (values.quick ? 3 : 20)) * 60_000,
+        log,
+        provider,
+      );
+      results.push(result);
+      log(
+        `${result.name} (${provider}): ${result.sequences} sequences, ${result.violations.length} violations in ${result.wallSeconds} s`,
+      );
+    }
   }
 
   const report = { quick: Boolean(values.quick), size, scenarios: results };
@@ -158,9 +162,12 @@ async function main(): Promise<number> {
         Object.entries(t)
           .map(([k, n]) => `${k} ${n}`)
           .join(', ') || 'none';
-      console.log(`  R5 seed ${r.seed}: actions ${list(r.actions)}`);
-      console.log(`  R5 refused by a validator: ${list(r.refusals)}; on a closed chain: ${list(r.closed)}`);
-      console.log(`  R5 errors ${r.errors}; cancelled with a create unanswered ${r.unansweredAtCancel}`);
+      const r5 = `R5 (${r.provider})`;
+      console.log(`  ${r5} seed ${r.seed}: actions ${list(r.actions)}`);
+      console.log(
+        `  ${r5} refused by a validator: ${list(r.refusals)}; on a closed chain: ${list(r.closed)}`,
+      );
+      console.log(`  ${r5} errors ${r.errors}; cancelled with a create unanswered ${r.unansweredAtCancel}`);
     }
     console.log(`JSON: ${out}`);
   }

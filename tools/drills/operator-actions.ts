@@ -13,15 +13,14 @@ import {
   startChain,
 } from '../../src/client';
 import type { Stack } from '../stack';
-import { priceOf } from '../../src/chain/prices';
 import type { FaultConfig } from '../../src/simulator/options';
 import { appendUpdate, pauseUpdate, redoUpdate, resumeUpdate } from '../../src/workflows/messages';
 import { parseLongVideoInput } from '../../src/chain/input';
+import type { ProviderName } from '../../src/chain/providers';
 import { resolveLostCreate } from './chaos-scenarios';
 import type { ChainRecord } from './operator-invariants';
 import { type Plan, type Step, markedPrompt, seededRandom } from './operator-plan';
 
-export const PRICE = priceOf({ endpoint: 'generate', duration: 5, quality: '720p' });
 const CHAIN_OPTIONS = {
   pollIntervalMs: 1_000,
   callbackGraceMs: 3_000,
@@ -39,6 +38,10 @@ const FAULTS: Record<string, Partial<FaultConfig>> = {
 
 export interface Ctx {
   stack: Stack;
+  /** The chains' provider. */
+  provider: ProviderName;
+  /** The most one create can cost on it (a first segment's, its first frame included): caps are sized by it. */
+  price: number;
   actions: Record<string, number>;
   refusals: Record<string, number>;
   closed: Record<string, number>;
@@ -81,7 +84,7 @@ export async function runSequence(ctx: Ctx, rec: ChainRecord, plan: Plan, deadli
   const options = { ...CHAIN_OPTIONS, ...(plan.cap !== undefined ? { maxCredits: plan.cap } : {}) };
   rec.t0 = Date.now();
   if (plan.cap !== undefined) rec.caps.push({ at: rec.t0, cap: plan.cap });
-  const input = parseLongVideoInput({ prompts, aspectRatio: '16:9', options });
+  const input = parseLongVideoInput({ prompts, aspectRatio: '16:9', options, provider: ctx.provider });
   try {
     await startChain(ctx.stack.client, input, rec.id);
   } catch (err) {
@@ -149,7 +152,7 @@ async function act(ctx: Ctx, rec: ChainRecord, step: Step, deadline: number): Pr
         } else {
           const raise =
             step.kind === 'resume-raise' && p.maxCredits !== undefined
-              ? p.maxCredits + PRICE * (1 + Math.floor(step.u * 3))
+              ? p.maxCredits + ctx.price * (1 + Math.floor(step.u * 3))
               : undefined;
           if (raise !== undefined) what = `--max-credits ${raise}`;
           await update((updateId) =>
@@ -217,7 +220,7 @@ export async function finish(ctx: Ctx, recs: ChainRecord[], plans: Map<string, P
           await call(() => resolveLostCreate(ctx.stack, { workflowId: rec.id, prompts: [] }, p, ctx.events));
         } else {
           const left = p.segments.filter((s) => s.state !== 'succeeded').length;
-          const cap = p.paused?.by === 'budget' ? p.creditsSpent + PRICE * (left + 1) : undefined;
+          const cap = p.paused?.by === 'budget' ? p.creditsSpent + ctx.price * (left + 1) : undefined;
           if (cap !== undefined) kind = 'end: resume-raise';
           const at = Date.now();
           await call(() =>

@@ -2,8 +2,9 @@
  * R5's judge: what one chain's operator sequence left on the simulator's charge ledger, held against the
  * promise. A chain's ledger entries are the ones whose prompt carries its marker (`[ID #POS gGEN]`).
  *
- *   1. no segment paid twice in one generation: a position's paid tasks that did not fail, between two
- *      redos covering it (a redo from K discards K..end: their earlier tasks are allowed);
+ *   1. no segment paid twice in one generation: a position's paid tasks that did not fail (nor were
+ *      cancelled at the provider by the chain's cancel or redo), between two redos covering it (a redo
+ *      from K discards K..end: their earlier tasks are allowed);
  *   2. the ledger's running total for the chain never above the highest cap set at the time of a charge;
  *   3. the spend the chain reports (`progress.creditsSpent`) equals the ledger's sum;
  *   4. a completed chain's manifest and files hold every segment, and final.mp4 lasts ≈ segments × 5 s.
@@ -61,12 +62,15 @@ export async function judgeChain(
     .sort((a, b) => a.at - b.at);
   const violations: string[] = [];
 
-  // 1. One paid, not failed task per position and generation (redo boundaries from the workflow's clock).
+  // 1. One paid, not failed task per position, generation and endpoint (redo boundaries from the workflow's
+  // clock): on the official API segment 1's first frame (text_to_image) is paid besides its clip.
   const byEpoch = new Map<string, string[]>();
   for (const { e, m, at } of mine) {
-    if (failed.has(e.taskId)) continue;
+    // A failed task may be paid again; so may one the chain cancelled at the provider (the official API)
+    // because an operator cancelled the chain or redid its segment: the operator discarded it.
+    if (failed.has(e.taskId) || e.cancelledAt) continue;
     const epoch = rec.redos.filter((r) => r.from <= m!.position && r.at < at).length;
-    const key = `${m!.position}/${epoch}`;
+    const key = `${m!.position}/${epoch}${e.endpoint === 'text_to_image' ? ' (first frame)' : ''}`;
     byEpoch.set(key, [...(byEpoch.get(key) ?? []), `${e.taskId}@${e.createdAt.slice(11, 23)}`]);
   }
   for (const [key, tasks] of byEpoch) {
@@ -122,7 +126,11 @@ export async function judgeChain(
 /** The chain's paid tasks it never knew of (no segment's task, no past attempt's), for the diagnosis. */
 function unknownTasks(rec: ChainRecord, mine: Array<{ e: LedgerEntry; at: number }>): string {
   const known = new Set(
-    rec.end!.segments.flatMap((s) => [s.taskId, ...(s.pastAttempts ?? []).map((a) => a.taskId)]),
+    rec.end!.segments.flatMap((s) => [
+      s.taskId,
+      s.firstFrameTaskId,
+      ...(s.pastAttempts ?? []).map((a) => a.taskId),
+    ]),
   );
   const unknown = mine.filter(({ e }) => !known.has(e.taskId));
   if (!unknown.length) return '';

@@ -11,8 +11,10 @@ import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { type Stack, startDrillStack } from '../stack';
 import type { LedgerEntry } from '../../src/simulator/ledger';
-import { type ScenarioResult, providerLoad } from './chaos-scenarios';
-import { CALM, type Ctx, PRICE, count, disrupt, finish, runSequence } from './operator-actions';
+import { type ScenarioResult, chainCredits, providerLoad } from './chaos-scenarios';
+import { CALM, type Ctx, count, disrupt, finish, runSequence } from './operator-actions';
+import type { ProviderName } from '../../src/chain/providers';
+import { FAILED_STATES } from '../lab/verdict';
 import { type ChainRecord, judgeChain } from './operator-invariants';
 import { type Plan, describePlan, planSequence } from './operator-plan';
 
@@ -60,19 +62,29 @@ export async function runOperatorDrill(
   size: OperatorDrillSize,
   budgetMs: number,
   log: (line: string) => void,
+  provider: ProviderName = 'kie-runway',
 ): Promise<OperatorDrillResult> {
   const started = Date.now();
   const stack = await startDrillStack({
-    sim: { timeScale: 0.01, rateLimit: 0, media: 'shared', jitter: 0.25, shapes: 'mixed', seed: size.seed },
+    sim: {
+      provider,
+      timeScale: 0.01,
+      rateLimit: 0,
+      media: 'shared',
+      jitter: 0.25,
+      shapes: 'mixed',
+      seed: size.seed,
+    },
     callbacks: true,
     workerEnv: { PROVIDER_RATE_LIMIT_PER_SECOND: '40', RUNWAY_TIMEOUT_MS: '3000' },
   });
-  const ctx: Ctx = { stack, actions: {}, refusals: {}, closed: {}, events: [], errors: 0 };
+  const price = chainCredits(provider, 1);
+  const ctx: Ctx = { stack, provider, price, actions: {}, refusals: {}, closed: {}, events: [], errors: 0 };
   const all: ChainRecord[] = [];
   const violations: string[] = [];
   const problems: string[] = [];
   let unansweredAtCancel = 0;
-  log(`R5 operator sequences: seed ${size.seed}, ${size.rounds} × ${size.chains} sequences`);
+  log(`R5 operator sequences (${provider}): seed ${size.seed}, ${size.rounds} × ${size.chains} sequences`);
   try {
     await stack.startWorkers(2);
     for (let round = 0; round < size.rounds; round++) {
@@ -85,8 +97,8 @@ export async function runOperatorDrill(
       const plans = new Map<string, Plan>();
       const recs = Array.from({ length: size.chains }, (_, i): ChainRecord => {
         const seed = size.seed + round * size.chains + i;
-        const id = `r5-${process.pid}-s${seed}`;
-        plans.set(id, planSequence(seed, { steps: size.steps, segments: size.segments, price: PRICE }));
+        const id = `r5-${provider}-${process.pid}-s${seed}`;
+        plans.set(id, planSequence(seed, { steps: size.steps, segments: size.segments, price }));
         const generations = Array.from({ length: size.segments }, () => 0);
         return { id, seed, t0: 0, log: [], caps: [], redos: [], total: size.segments, generations };
       });
@@ -102,11 +114,11 @@ export async function runOperatorDrill(
       await stack.admin.setFaults({ ...CALM, callbackDropProbability: 0 });
       const unsettled = await finish(ctx, recs, plans, roundEnd);
       const [ledger, tasks] = await Promise.all([stack.admin.ledger(), stack.admin.tasks()]);
-      const failed = new Set(tasks.filter((t) => t.state === 'fail').map((t) => t.taskId));
+      const failed = new Set(tasks.filter((t) => FAILED_STATES.has(t.state)).map((t) => t.taskId));
       for (const rec of recs) {
-        const judged = await judgeChain(rec, ledger, failed, stack.outputDir, PRICE);
+        const judged = await judgeChain(rec, ledger, failed, stack.outputDir, price);
         unansweredAtCancel += judged.unansweredAtCancel;
-        const replay = `replay: npm run chaos -- --only R5 --seed ${rec.seed}`;
+        const replay = `replay: npm run chaos -- --only R5 --provider ${provider} --seed ${rec.seed}`;
         const sequence = `${describePlan(plans.get(rec.id)!)} | as run: ${rec.log.join(' · ')}`;
         if (judged.violations.length) await dumpChain(stack, rec, ledger, judged.violations);
         for (const v of judged.violations) {
@@ -134,7 +146,7 @@ export async function runOperatorDrill(
       count(pausedReasons, (r.end!.reason ?? 'no reason').replace(/\d+/g, 'N').slice(0, 90));
     return {
       name: 'R5 operator sequences',
-      provider: 'kie-runway',
+      provider,
       seed: size.seed,
       sequences: all.length,
       chains: all.length,

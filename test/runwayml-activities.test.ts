@@ -197,6 +197,14 @@ test('reads: waiting is a benign retry, success an outcome; a cancel reaches the
     state: 'success',
     videoUrl: expect.stringMatching(/^http/),
   });
+  // A cancel that comes after the task finished leaves it (the API's DELETE would delete its paid output).
+  expect(
+    await run(activities().cancelProviderTask, [{ taskId: other, provider: 'runwayml' as const }]).result,
+  ).toEqual({ cancelled: false, finished: true });
+  await expect(
+    run(activities().awaitTaskResult, [{ taskId: other, provider: 'runwayml' as const }]).result,
+  ).resolves.toMatchObject({ taskId: other, state: 'success' });
+  expect((await ledger('image_to_video')).find((e) => e.taskId === other)!.cancelledAt).toBeUndefined();
 });
 
 test('a worker without the key fails the activity, naming the setting, and sends nothing', async () => {

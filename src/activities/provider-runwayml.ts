@@ -153,14 +153,21 @@ export function createRunwayMlActivities(deps: ProviderDeps) {
       return { taskId, callbacks: false };
     },
 
-    /** Cancel a task in flight at the provider (best effort: one already gone is fine). */
+    /**
+     * Cancel a task in flight at the provider (best effort: one already gone is fine). The API's DELETE
+     * cancels a task still in flight but *deletes* a finished one, its paid output with it: a task found
+     * finished is left alone and said so (`finished`), for the chain to keep.
+     */
     async cancelProviderTask(input: {
       taskId: string;
       provider: ProviderName;
-    }): Promise<{ cancelled: boolean }> {
+    }): Promise<{ cancelled: boolean; finished?: boolean }> {
       if (input.provider !== 'runwayml') return { cancelled: false };
+      const signal = Context.current().cancellationSignal;
       try {
-        await client().cancelTask(input.taskId, { signal: Context.current().cancellationSignal });
+        const view = viewRunwayMlTask(await client().getTask(input.taskId, { signal }), 'video');
+        if (view.state === 'success' || view.state === 'fail') return { cancelled: false, finished: true };
+        await client().cancelTask(input.taskId, { signal });
         return { cancelled: true };
       } catch (err) {
         if (err instanceof NotFoundError) return { cancelled: false };

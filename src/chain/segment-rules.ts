@@ -42,13 +42,19 @@ export function backToPending(
 
 /**
  * What a new run of a closed chain starts a segment from: its paid work if it is kept (`keepsPaidWork`),
- * pending otherwise (with its last error, for the operator, and the first frame it paid for, on the
- * official API); either way its failures count from zero.
+ * pending otherwise (with its last error, for the operator, and, on the official API, its first frame
+ * paid for or lost); either way its failures count from zero.
  */
 export function segmentForNewRun(s: SegmentState): SegmentState {
   if (keepsPaidWork(s)) return { ...s, failures: 0 };
   const pending = backToPending(s, { keepLastError: true });
-  return s.firstFrameTaskId ? { ...pending, firstFrameTaskId: s.firstFrameTaskId } : pending;
+  // The official API's first frame: the one paid for, or the lost create a guard pause is about.
+  const { firstFrameTaskId, firstFrameLost } = s;
+  return {
+    ...pending,
+    ...(firstFrameTaskId ? { firstFrameTaskId } : {}),
+    ...(firstFrameLost ? { firstFrameLost } : {}),
+  };
 }
 
 /** Add `record` (an attempt of the segment's that ended, at `at`) to the segment's past attempts, in place. */

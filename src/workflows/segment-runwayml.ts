@@ -107,10 +107,15 @@ export async function cancelInFlight(run: ChainRun, segments: SegmentState[], wh
     for (const segment of inFlight) {
       const taskId = segment.taskId!;
       try {
-        const { cancelled } = await run.activities.cancels.cancelProviderTask.executeWithOptions(
+        const { cancelled, finished } = await run.activities.cancels.cancelProviderTask.executeWithOptions(
           { summary: `cancel ${segment.index}/${run.chain.segments.length} at the provider` },
           [{ taskId, provider }],
         );
+        if (finished) {
+          // Paid and done: the segment keeps it (a resume takes its outcome instead of paying again).
+          run.chain.noted(segment, `${why}: its task ${taskId} had already finished at the provider: kept`);
+          continue;
+        }
         run.chain.notSubmitted(
           segment,
           cancelled

@@ -85,5 +85,7 @@ function checkDrills(provider: string, byName: Record<string, ScenarioResult>): 
   expect(r5.runs.map((r) => r.seed)).toEqual(r5.runs.map((_, i) => r5.seed + i));
   const operatorActions = ['pause', 'resume', 'cancel', 'redo', 'redo-prompt', 'append', 'resume-raise'];
   expect(operatorActions.reduce((n, k) => n + (r5.actions[k] ?? 0), 0)).toBeGreaterThan(r5.sequences);
-  expect(r5.actions['worker killed'] ?? 0).toBeGreaterThan(0);
+  // Worker kills under R5 on the reseller (see R5_QUICK_KILLS in tools/drills/chaos.ts for runwayml).
+  if (provider === 'kie-runway') expect(r5.actions['worker killed'] ?? 0).toBeGreaterThan(0);
+  else expect(r5.actions['worker killed']).toBeUndefined();
 }

@@ -242,7 +242,12 @@ export async function finish(ctx: Ctx, recs: ChainRecord[], plans: Map<string, P
 }
 
 /** Provider faults toggled during the actions: creates calm, slow, ambiguous (5xx after create) or hung. */
-export async function disrupt(ctx: Ctx, seed: number, running: () => boolean): Promise<void> {
+export async function disrupt(
+  ctx: Ctx,
+  seed: number,
+  running: () => boolean,
+  killWorkers = true,
+): Promise<void> {
   const rand = seededRandom(seed ^ 0x5eed);
   const modes = Object.keys(FAULTS);
   let nextKill = Date.now() + 1_500 + rand() * 1_500;
@@ -252,7 +257,7 @@ export async function disrupt(ctx: Ctx, seed: number, running: () => boolean): P
     const mode = modes[Math.floor(rand() * modes.length)]!;
     await ctx.stack.admin.setFaults({ ...CALM, ...FAULTS[mode], callbackDropProbability: 0.3 });
     count(ctx.actions, `faults: ${mode}`);
-    if (Date.now() >= nextKill && running()) {
+    if (killWorkers && Date.now() >= nextKill && running()) {
       const victim = ctx.stack.workers[Math.floor(rand() * ctx.stack.workers.length)]!;
       await ctx.stack.replaceWorker(victim);
       count(ctx.actions, 'worker killed');

@@ -25,6 +25,8 @@ export interface OperatorDrillSize {
   segments: number;
   /** Chain `i` of round `r` plays the sequence of seed `seed + r × chains + i`. */
   seed: number;
+  /** SIGKILL a worker every few seconds during the actions (default true). */
+  killWorkers?: boolean;
 }
 
 export type OperatorDrillResult = ScenarioResult & {
@@ -103,7 +105,7 @@ export async function runOperatorDrill(
         return { id, seed, t0: 0, log: [], caps: [], redos: [], total: size.segments, generations };
       });
       let running = true;
-      const disruption = disrupt(ctx, size.seed + round, () => running);
+      const disruption = disrupt(ctx, size.seed + round, () => running, size.killWorkers ?? true);
       const actionsEnd = roundStart + Math.min((roundEnd - roundStart) * 0.4, 45_000);
       try {
         await Promise.all(recs.map((r) => runSequence(ctx, r, plans.get(r.id)!, actionsEnd)));

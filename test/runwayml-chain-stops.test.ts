@@ -15,6 +15,7 @@ import { chainStartOptions } from '../src/client';
 import type { LedgerEntry } from '../src/simulator/ledger';
 import { progressQuery } from '../src/workflows/messages';
 import { API_KEY, type Stack, type WorkerProcess, startStack } from './support/stack';
+import { startRunwaymlArgs } from './support/runwayml';
 import { eventually } from './support/simulator';
 import { quietRuntime } from './support/temporal';
 
@@ -111,19 +112,7 @@ test('a worker without RUNWAYML_API_SECRET pauses the chain, naming it; with the
   await worker?.kill('SIGTERM');
   worker = await stack.startWorker(resellerOnlyEnv());
   const id = 'runwayml-no-key';
-  const started = await stack.cli([
-    'start',
-    '--provider',
-    'runwayml',
-    '--aspect-ratio',
-    '1:1',
-    '--id',
-    id,
-    '--prompt',
-    'a kite',
-    '--prompt',
-    'it rises',
-  ]);
+  const started = await stack.cli(startRunwaymlArgs(id, ['a kite', 'it rises'], '1:1'));
   expect(started.code).toBe(0);
   const paused = await eventually(async () => {
     const p = await progressOf(id);

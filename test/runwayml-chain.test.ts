@@ -16,6 +16,7 @@ import { probeVideo } from '../src/media/probe';
 import type { LedgerEntry } from '../src/simulator/ledger';
 import { progressQuery } from '../src/workflows/messages';
 import { API_KEY, type Stack, type WorkerProcess, startStack } from './support/stack';
+import { startRunwaymlArgs } from './support/runwayml';
 import { eventually } from './support/simulator';
 import { quietRuntime } from './support/temporal';
 
@@ -47,14 +48,7 @@ const progressOf = (id: string): Promise<ChainProgress> =>
 test('start --provider runwayml: 4 clips, each from the exact last frame of the one before, stitched', async () => {
   const prompts = ['a lighthouse at dusk', 'the lamp turns on', 'a ship passes', 'night falls'];
   const { code, stdout, stderr } = await cli([
-    'start',
-    '--provider',
-    'runwayml',
-    '--aspect-ratio',
-    '16:9',
-    '--id',
-    'runwayml-chain',
-    ...prompts.flatMap((p) => ['--prompt', p]),
+    ...startRunwaymlArgs('runwayml-chain', prompts),
     '--wait',
     '--json',
   ]);
@@ -100,21 +94,9 @@ test('start --provider runwayml: 4 clips, each from the exact last frame of the 
 
 test('cancelling a chain while its segment is RUNNING cancels that task at the provider', async () => {
   await stack.sim.admin.reset();
-  await stack.sim.admin.clock({ timeScale: 1 }); // a clip now takes a minute: time to cancel it
+  await stack.sim.admin.clock({ timeScale: 0.2 }); // a clip now takes 12 s: time to cancel it
   try {
-    const started = await cli([
-      'start',
-      '--provider',
-      'runwayml',
-      '--aspect-ratio',
-      '1:1',
-      '--id',
-      'runwayml-cancel',
-      '--prompt',
-      'one',
-      '--prompt',
-      'two',
-    ]);
+    const started = await cli(startRunwaymlArgs('runwayml-cancel', ['one', 'two'], '1:1'));
     expect(started.code).toBe(0);
     const running = await eventually(async () => {
       const video = (await ledgerOf('image_to_video'))[0];

@@ -88,3 +88,15 @@ export async function created(t: Sim, body: unknown, endpoint = 'image_to_video'
   expect(reply).toMatchObject({ status: 200, body: { id: expect.any(String) } });
   return reply.body.id!;
 }
+
+/** `long-video start` arguments for a chain on the official API: its id, prompts and aspect ratio. */
+export const startRunwaymlArgs = (id: string, prompts: string[], aspectRatio = '16:9'): string[] => [
+  'start',
+  '--provider',
+  'runwayml',
+  '--aspect-ratio',
+  aspectRatio,
+  '--id',
+  id,
+  ...prompts.flatMap((p) => ['--prompt', p]),
+];

@@ -166,7 +166,9 @@ export async function awaitAmbiguousCreate(
     : '';
   throw new PauseChain(
     `segment ${segment.index}: ${why}. No callback arrived within ` +
-      `${input.options.callbackGraceMs} ms${named}; look on the provider's dashboard for a task with prompt ` +
+      `${input.options.callbackGraceMs} ms${named}; look on the provider's dashboard for ` +
+      // On the official API, segment 1's first frame (text_to_image) has the same prompt: not that one.
+      `${providerOf(input) === 'runwayml' ? 'an image_to_video task' : 'a task'} with prompt ` +
       `"${segment.prompt.slice(0, 60)}": if it is there, resume with --adopt-task TASK_ID; ` +
       'if not, a plain resume submits the segment again.',
     GUARD,

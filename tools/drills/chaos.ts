@@ -20,9 +20,10 @@ import { type OperatorDrillResult, runOperatorDrill } from './operator-sequences
 import { formatTable } from './table';
 
 const FULL: ScenarioSize = { chains: 50, segments: 5 };
-const QUICK: ScenarioSize = { chains: 8, segments: 3 };
-/** runwayml's quick R1–R4 render every clip whole (continuity is judged): fewer chains keep `npm test` short. */
-const QUICK_RUNWAYML: ScenarioSize = { chains: 5, segments: 3 };
+/** The quick drills run twice (both providers) inside `npm test`: small enough to keep it under 20 minutes. */
+const QUICK: ScenarioSize = { chains: 6, segments: 3 };
+/** runwayml's quick R1–R4 render every clip whole (continuity is judged): fewer chains. */
+const QUICK_RUNWAYML: ScenarioSize = { chains: 4, segments: 3 };
 /** R5: chains per round × rounds sequences of `steps` actions each. */
 const R5_FULL = { chains: 40, rounds: 5, steps: 8 };
 /** The quick variant (in `npm test`) plays the same sequences every time: a seed that found nothing. */
